@@ -1,0 +1,146 @@
+"""Write articles back as front-matter documents, the format they were imported from.
+
+The article becomes a record again (with the editors' current published state and score),
+the record its mapping, and the mapping YAML that reads back to the same mapping:
+datetimes as `2021-05-04T11:36:00Z`, text quoted wherever YAML would type it otherwise.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import yaml
+from django.db.models import Prefetch
+
+from ..models import Article, ArticleTopic, Image, RelatedItem
+from .mapping import article_mapping
+from .records import ArticleRecord, ImageRecord, ProviderRecord, RelatedRecord
+
+
+def articles_for_export():
+    return (
+        Article.objects.select_related("provider")
+        .prefetch_related(
+            Prefetch("article_topics", ArticleTopic.objects.select_related("topic")),
+            Prefetch("images", Image.objects.order_by("position")),
+            Prefetch(
+                "related_items",
+                RelatedItem.objects.select_related("provider").prefetch_related(
+                    Prefetch("images", Image.objects.order_by("position"))
+                ),
+            ),
+        )
+        .order_by("id")
+    )
+
+
+def render_document(article: Article) -> str:
+    record = article_record(article)
+    front = yaml.dump(
+        article_mapping(record),
+        Dumper=_Dumper,
+        sort_keys=False,
+        allow_unicode=True,
+        default_flow_style=False,
+        width=float("inf"),
+    )
+    text = f"---\n{front}---\n"
+    return f"{text}\n{record.body}\n" if record.body else text
+
+
+def file_name(article: Article) -> str:
+    day = article.published_at.strftime("%Y-%m-%d-") if article.published_at else ""
+    return f"{day}{article.slug}.md"
+
+
+def article_record(article: Article) -> ArticleRecord:
+    extra = dict(article.extra)
+    provider_extra = extra.pop("provider", {})
+    images = list(article.images.all())
+    editor_set = set(article.editor_fields)
+    return ArticleRecord(
+        key=article.source_key,
+        title=article.title,
+        excerpt=article.excerpt,
+        body=article.body,
+        category=article.category,
+        type=article.type,
+        published_at=article.published_at,
+        original_url=article.original_url,
+        web_url=article.web_url,
+        amp_url=article.amp_url,
+        cdn_amp_url=article.cdn_amp_url,
+        quality=article.quality,
+        heat=article.heat,
+        # The editors' decision when they made one, else what the feed said.
+        published=article.is_published
+        if article.feed_published is not None or "is_published" in editor_set
+        else None,
+        provider=ProviderRecord(
+            name=article.provider_name,
+            domain=article.provider.domain,
+            logos=_images(images, Image.Role.LOGO),
+            extra=provider_extra,
+        )
+        if article.provider
+        else None,
+        topics=tuple(link.topic.name for link in article.article_topics.all()),
+        images=_images(images, Image.Role.LEAD),
+        related=tuple(_related(item) for item in article.related_items.all()),
+        secured=article.secured,
+        extra=extra,
+    )
+
+
+def _related(item: RelatedItem) -> RelatedRecord:
+    extra = dict(item.extra)
+    provider_extra = extra.pop("provider", {})
+    images = list(item.images.all())
+    return RelatedRecord(
+        title=item.title,
+        url_key=item.url_key,
+        excerpt=item.excerpt,
+        published_at=item.published_at,
+        web_url=item.web_url,
+        amp_url=item.amp_url,
+        cdn_amp_url=item.cdn_amp_url,
+        type=item.type,
+        provider=ProviderRecord(
+            name=item.provider_name,
+            domain=item.provider.domain,
+            logos=_images(images, Image.Role.LOGO),
+            extra=provider_extra,
+        )
+        if item.provider
+        else None,
+        quality=item.quality,
+        images=_images(images, Image.Role.LEAD),
+        extra=extra,
+    )
+
+
+def _images(images: list[Image], role: str) -> tuple[ImageRecord, ...]:
+    return tuple(
+        ImageRecord(
+            url=image.url,
+            width=image.width,
+            height=image.height,
+            title=image.title,
+            is_cached=image.is_cached,
+            extra=image.extra,
+        )
+        for image in images
+        if image.role == role
+    )
+
+
+class _Dumper(yaml.SafeDumper):
+    """Safe YAML with datetimes written the way the feed writes them."""
+
+
+def _represent_datetime(dumper: yaml.SafeDumper, value: datetime):
+    text = value.astimezone(UTC).isoformat().replace("+00:00", "Z")
+    return dumper.represent_scalar("tag:yaml.org,2002:timestamp", text)
+
+
+_Dumper.add_representer(datetime, _represent_datetime)

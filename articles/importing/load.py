@@ -1,0 +1,338 @@
+"""Write parsed documents to the database, a batch at a time.
+
+A batch costs a fixed number of queries whatever its size: one lookup of the existing
+articles, providers and topics, one insert per table, one bulk update, and two updates that
+link related items to local articles. Each batch is one transaction, so an article is never
+half written; if the database refuses a batch, its documents are retried one by one so that
+only the offending one fails.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.db import DatabaseError, transaction
+from django.db.models import OuterRef, Subquery
+from django.utils import timezone
+from django.utils.text import slugify
+
+from ..models import Article, ArticleTopic, Image, Provider, RelatedItem, Topic
+from .records import ArticleRecord, ImageRecord, ParsedDocument, ProviderRecord
+
+CREATED, UPDATED, UNCHANGED, FAILED = "created", "updated", "unchanged", "failed"
+
+# Source fields an import writes on update; editor-owned fields are added unless an editor
+# has set them.
+SOURCE_FIELDS = [
+    "title",
+    "excerpt",
+    "body",
+    "category",
+    "type",
+    "published_at",
+    "original_url",
+    "web_url",
+    "amp_url",
+    "cdn_amp_url",
+    "heat",
+    "feed_published",
+    "provider",
+    "provider_name",
+    "secured",
+    "extra",
+    "source_path",
+    "source_hash",
+    "record_hash",
+    "updated_at",
+]
+EDITORIAL_FIELDS = ["is_published", "quality"]
+
+
+@dataclass(frozen=True, slots=True)
+class Document:
+    """One file on its way in: where it came from, its bytes' hash and what it says."""
+
+    path: str
+    source_hash: str
+    parsed: ParsedDocument
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    path: str
+    status: str
+    message: str = ""
+    line: int | None = None
+
+    def __str__(self) -> str:
+        where = f"{self.path}:{self.line}" if self.line else self.path
+        return f"{where}: {self.message}"
+
+
+class Loader:
+    """Loads batches; remembers provider and topic ids across batches of one run."""
+
+    def __init__(self):
+        self.provider_ids: dict[str, int] = {}
+        self.topic_ids: dict[str, int] = {}
+
+    def load(self, documents: list[Document]) -> list[Outcome]:
+        try:
+            with transaction.atomic():
+                return self._load_batch(documents)
+        except DatabaseError:
+            # Caches may name rows of the rolled-back transaction.
+            self.provider_ids.clear()
+            self.topic_ids.clear()
+            if len(documents) == 1:
+                raise
+        outcomes = []
+        for document in documents:
+            try:
+                outcomes += self.load([document])
+            except DatabaseError as error:
+                message = f"the database refused it: {error}".splitlines()[0]
+                outcomes.append(Outcome(document.path, FAILED, message))
+        return outcomes
+
+    def _load_batch(self, documents: list[Document]) -> list[Outcome]:
+        now = timezone.now()
+        keys = [d.parsed.record.key for d in documents]
+        existing = {
+            row["source_key"]: row
+            for row in Article.objects.filter(source_key__in=keys).values(
+                "id", "source_key", "record_hash", "editor_fields", "quality", "is_published"
+            )
+        }
+        outcomes, to_create, to_update = [], [], []
+        for document in documents:
+            row = existing.get(document.parsed.record.key)
+            if row and row["record_hash"] == document.parsed.record_hash:
+                outcomes.append(Outcome(document.path, UNCHANGED))
+            elif row:
+                to_update.append((document, row))
+                outcomes.append(Outcome(document.path, UPDATED))
+            else:
+                to_create.append(document)
+                outcomes.append(Outcome(document.path, CREATED))
+        changed = to_create + [d for d, _ in to_update]
+        if not changed:
+            return outcomes
+
+        self._ensure_providers([d.parsed.record for d in changed])
+        self._ensure_topics([d.parsed.record for d in changed])
+
+        slugs = unique_slugs(
+            Article,
+            [
+                (slugify(d.parsed.record.title)[:80].strip("-"), d.parsed.record.key)
+                for d in to_create
+            ],
+        )
+        created = Article.objects.bulk_create(
+            [
+                self._article(d, now, slug=slug, imported_at=now)
+                for d, slug in zip(to_create, slugs, strict=True)
+            ]
+        )
+        updated = []
+        for document, row in to_update:
+            article = self._article(document, now, id=row["id"])
+            for field in row["editor_fields"]:
+                if field in EDITORIAL_FIELDS:
+                    setattr(article, field, row[field])
+            updated.append(article)
+        if updated:
+            Article.objects.bulk_update(updated, SOURCE_FIELDS + EDITORIAL_FIELDS)
+            self._delete_children([article.id for article in updated])
+
+        articles = created + updated
+        self._create_children(list(zip(articles, changed, strict=True)))
+        self._link_related(articles, [a.source_key for a in created])
+        return outcomes
+
+    def _article(self, document: Document, now: datetime, **fields) -> Article:
+        record = document.parsed.record
+        extra = dict(record.extra)
+        if record.provider and record.provider.extra:
+            extra["provider"] = record.provider.extra
+        return Article(
+            source_key=record.key,
+            title=record.title,
+            excerpt=record.excerpt,
+            body=record.body,
+            category=record.category,
+            type=record.type,
+            published_at=record.published_at,
+            original_url=record.original_url,
+            web_url=record.web_url,
+            amp_url=record.amp_url,
+            cdn_amp_url=record.cdn_amp_url,
+            quality=record.quality,
+            heat=record.heat,
+            is_published=bool(record.published),
+            feed_published=record.published,
+            provider_id=self.provider_ids[record.provider.domain] if record.provider else None,
+            provider_name=record.provider.name if record.provider else "",
+            secured=record.secured,
+            extra=extra,
+            source_path=document.path[-1000:],
+            source_hash=document.source_hash,
+            record_hash=document.parsed.record_hash,
+            updated_at=now,
+            **fields,
+        )
+
+    def _ensure_providers(self, records: list[ArticleRecord]) -> None:
+        wanted: dict[str, ProviderRecord] = {}
+        for record in records:
+            for provider in [record.provider, *(item.provider for item in record.related)]:
+                if provider and provider.domain not in self.provider_ids:
+                    wanted.setdefault(provider.domain, provider)
+        if not wanted:
+            return
+        self.provider_ids.update(
+            Provider.objects.filter(domain__in=wanted).values_list("domain", "id")
+        )
+        missing = [p for domain, p in wanted.items() if domain not in self.provider_ids]
+        if not missing:
+            return
+        slugs = unique_slugs(
+            Provider, [(slugify(p.domain.replace(".", "-")), p.domain) for p in missing]
+        )
+        # ignore_conflicts: a concurrent import may have created the same provider.
+        Provider.objects.bulk_create(
+            [
+                Provider(name=p.name or p.domain, domain=p.domain, slug=slug)
+                for p, slug in zip(missing, slugs, strict=True)
+            ],
+            ignore_conflicts=True,
+        )
+        new_ids = dict(
+            Provider.objects.filter(domain__in=[p.domain for p in missing]).values_list(
+                "domain", "id"
+            )
+        )
+        self.provider_ids.update(new_ids)
+        # A new provider's logo is the first one a document gives it.
+        Image.objects.bulk_create(
+            image(logo, position, role=Image.Role.LOGO, provider_id=new_ids[p.domain])
+            for p in missing
+            if p.domain in new_ids
+            for position, logo in enumerate(p.logos)
+        )
+
+    def _ensure_topics(self, records: list[ArticleRecord]) -> None:
+        wanted = {name for r in records for name in r.topics if name not in self.topic_ids}
+        if not wanted:
+            return
+        self.topic_ids.update(Topic.objects.filter(name__in=wanted).values_list("name", "id"))
+        missing = sorted(wanted - self.topic_ids.keys())
+        if not missing:
+            return
+        slugs = unique_slugs(Topic, [(slugify(name)[:90], name) for name in missing])
+        Topic.objects.bulk_create(
+            [Topic(name=name, slug=slug) for name, slug in zip(missing, slugs, strict=True)],
+            ignore_conflicts=True,
+        )
+        self.topic_ids.update(Topic.objects.filter(name__in=missing).values_list("name", "id"))
+
+    def _delete_children(self, article_ids: list[int]) -> None:
+        Image.objects.filter(related_item__article_id__in=article_ids).delete()
+        Image.objects.filter(article_id__in=article_ids).delete()
+        RelatedItem.objects.filter(article_id__in=article_ids).delete()
+        ArticleTopic.objects.filter(article_id__in=article_ids).delete()
+
+    def _create_children(self, pairs: list[tuple[Article, Document]]) -> None:
+        topics, related, images, related_images = [], [], [], []
+        for article, document in pairs:
+            record = document.parsed.record
+            topics += [
+                ArticleTopic(article_id=article.id, topic_id=self.topic_ids[name], position=i)
+                for i, name in enumerate(record.topics)
+            ]
+            images += [image(im, i, article_id=article.id) for i, im in enumerate(record.images)]
+            if record.provider:
+                images += [
+                    image(logo, i, role=Image.Role.LOGO, article_id=article.id)
+                    for i, logo in enumerate(record.provider.logos)
+                ]
+            for position, item in enumerate(record.related):
+                related.append(
+                    RelatedItem(
+                        article_id=article.id,
+                        position=position,
+                        title=item.title,
+                        excerpt=item.excerpt,
+                        published_at=item.published_at,
+                        web_url=item.web_url,
+                        amp_url=item.amp_url,
+                        cdn_amp_url=item.cdn_amp_url,
+                        type=item.type,
+                        provider_id=self.provider_ids[item.provider.domain]
+                        if item.provider
+                        else None,
+                        provider_name=item.provider.name if item.provider else "",
+                        quality=item.quality,
+                        url_key=item.url_key,
+                        extra={**item.extra, "provider": item.provider.extra}
+                        if item.provider and item.provider.extra
+                        else item.extra,
+                    )
+                )
+                related_images.append(item)
+        ArticleTopic.objects.bulk_create(topics)
+        RelatedItem.objects.bulk_create(related)
+        for related_item, item in zip(related, related_images, strict=True):
+            images += [
+                image(im, i, related_item_id=related_item.id) for i, im in enumerate(item.images)
+            ]
+            if item.provider:
+                images += [
+                    image(logo, i, role=Image.Role.LOGO, related_item_id=related_item.id)
+                    for i, logo in enumerate(item.provider.logos)
+                ]
+        Image.objects.bulk_create(images)
+
+    def _link_related(self, articles: list[Article], created_keys: list[str]) -> None:
+        local = Subquery(Article.objects.filter(source_key=OuterRef("url_key")).values("pk")[:1])
+        # The batch's related items, to articles we already have (or just created) ...
+        RelatedItem.objects.filter(article_id__in=[a.id for a in articles]).exclude(
+            url_key=""
+        ).update(linked_article=local)
+        # ... and older related items to the articles this batch created.
+        if created_keys:
+            RelatedItem.objects.filter(
+                linked_article__isnull=True, url_key__in=created_keys
+            ).update(linked_article=local)
+
+
+def image(record: ImageRecord, position: int, **owner) -> Image:
+    return Image(
+        position=position,
+        url=record.url,
+        width=record.width,
+        height=record.height,
+        title=record.title,
+        is_cached=record.is_cached,
+        extra=record.extra,
+        **owner,
+    )
+
+
+def unique_slugs(model, wanted: list[tuple[str, str]]) -> list[str]:
+    """Slugs for new rows: the base slug where it is free, else the base plus a short hash
+    of the row's key. One query for the whole batch."""
+    taken = set(
+        model.objects.filter(slug__in={base for base, _ in wanted}).values_list("slug", flat=True)
+    )
+    slugs = []
+    for base, key in wanted:
+        slug = base or "item"
+        if slug in taken:
+            slug = f"{slug}-{hashlib.sha1(key.encode()).hexdigest()[:8]}"
+        taken.add(slug)
+        slugs.append(slug)
+    return slugs

@@ -1,0 +1,361 @@
+"""Check a front-matter mapping field by field and build its records.
+
+Pure: no ORM. Each check names the key, its line and the fix. Values are normalised the
+way the design asks: datetimes to UTC, text repaired of mojibake, URLs limited to http(s).
+Keys the model does not know are kept, JSON-safe, in `extra`.
+"""
+
+from __future__ import annotations
+
+import base64
+import math
+from datetime import UTC, date, datetime, time
+from urllib.parse import urlsplit, urlunsplit
+
+import ftfy
+from django.utils.text import slugify
+
+from .frontmatter import LinedDict
+from .records import (
+    ArticleRecord,
+    DocumentError,
+    ImageRecord,
+    ProviderRecord,
+    RelatedRecord,
+    Skipped,
+)
+
+MAX_URL = 2000
+MAX_TITLE = 500
+MAX_NAME = 200
+MAX_LABEL = 100  # topics
+MAX_WORD = 50  # category, type
+
+ARTICLE_KEYS = frozenset(
+    {
+        "category",
+        "title",
+        "excerpt",
+        "publishedDateTime",
+        "originalUrl",
+        "webUrl",
+        "ampWebUrl",
+        "cdnAmpWebUrl",
+        "type",
+        "quality",
+        "heat",
+        "published",
+        "provider",
+        "topics",
+        "images",
+        "related",
+        "secured",
+    }
+)
+PROVIDER_KEYS = frozenset({"name", "domain", "images"})
+IMAGE_KEYS = frozenset({"url", "width", "height", "title", "isCached"})
+RELATED_KEYS = frozenset(
+    {
+        "title",
+        "excerpt",
+        "publishedDateTime",
+        "webUrl",
+        "ampWebUrl",
+        "cdnAmpWebUrl",
+        "type",
+        "provider",
+        "quality",
+        "images",
+    }
+)
+
+
+class Fields:
+    """Typed access to one mapping of a document, with errors that name key and line."""
+
+    def __init__(self, data: LinedDict, where: str, repairs: list[str]):
+        self.data = data
+        self.where = where  # "provider", "related[3]": prefixes key names in messages
+        self.repairs = repairs
+
+    def name(self, key: str) -> str:
+        return f"{self.where}.{key}" if self.where else key
+
+    def line(self, key: str | None = None) -> int:
+        return self.data.lines.get(key, self.data.line) if key else self.data.line
+
+    def fail(self, key: str, problem: str):
+        raise DocumentError(f"{self.name(key)} {problem}", self.line(key))
+
+    def text(self, key: str, *, limit: int | None = None, required: bool = False) -> str:
+        value = self.data.get(key)
+        if value is None or value == "":
+            if required:
+                self.fail(key, "is missing or empty: every item needs one")
+            return ""
+        if not isinstance(value, str):
+            self.fail(key, f"must be text, got {describe(value)}")
+        if limit and len(value) > limit:
+            self.fail(key, f"is {len(value)} characters long; the limit is {limit}")
+        if "\x00" in value:
+            self.fail(key, "contains a NUL character (\\0); remove it")
+        if not value.isascii():
+            repaired = ftfy.fix_encoding(value)
+            if repaired != value:
+                self.repairs.append(self.name(key))
+                value = repaired
+        return value
+
+    def url(self, key: str, *, relative_ok: bool = False) -> str:
+        value = self.text(key)
+        if value:
+            check_url(value, relative_ok=relative_ok, fail=lambda p: self.fail(key, p))
+        return value
+
+    def integer(self, key: str, *, minimum: int, hint: str = "") -> int | None:
+        value = self.data.get(key)
+        if value is None:
+            return None
+        if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+            self.fail(
+                key, f"must be a whole number of {minimum} or more{hint}, got {describe(value)}"
+            )
+        if value > 2**31 - 1:
+            self.fail(key, f"is {value}, too large; the limit is {2**31 - 1}")
+        return value
+
+    def boolean(self, key: str) -> bool | None:
+        value = self.data.get(key)
+        if value is None:
+            return None
+        if not isinstance(value, bool):
+            self.fail(key, f"must be true or false, got {describe(value)}")
+        return value
+
+    def moment(self, key: str) -> datetime | None:
+        value = self.data.get(key)
+        if value is None:
+            return None
+        if isinstance(value, str):
+            try:
+                value = datetime.fromisoformat(value.strip())
+            except ValueError:
+                self.fail(
+                    key, f"{value!r} is not a date and time; write it as 2021-05-04T11:36:00Z"
+                )
+        if isinstance(value, datetime):
+            # Naive datetimes are UTC by the design's rule.
+            return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+        if isinstance(value, date):
+            return datetime.combine(value, time.min, tzinfo=UTC)
+        self.fail(
+            key, f"must be a date and time such as 2021-05-04T11:36:00Z, got {describe(value)}"
+        )
+
+    def mappings(self, key: str) -> list[tuple[str, LinedDict]]:
+        value = self.data.get(key)
+        if value is None:
+            return []
+        if not isinstance(value, list):
+            self.fail(key, f"must be a list, got {describe(value)}")
+        items = []
+        for index, item in enumerate(value):
+            if not isinstance(item, LinedDict):
+                self.fail(
+                    key,
+                    f"item {index + 1} must be a mapping of keys to values, got {describe(item)}",
+                )
+            items.append((f"{self.name(key)}[{index}]", item))
+        return items
+
+    def labels(self, key: str) -> tuple[str, ...]:
+        value = self.data.get(key)
+        if value is None:
+            return ()
+        if not isinstance(value, list):
+            self.fail(key, f"must be a list of names, got {describe(value)}")
+        labels: dict[str, None] = {}  # ordered, without repeats
+        for item in value:
+            if not isinstance(item, str) or not item.strip():
+                self.fail(key, f"must hold only non-empty names, got {describe(item)}")
+            if len(item.strip()) > MAX_LABEL:
+                self.fail(key, f"has a name longer than {MAX_LABEL} characters")
+            labels[item.strip()] = None
+        return tuple(labels)
+
+    def extra(self, known: frozenset[str]) -> dict:
+        return {str(k): json_safe(v) for k, v in self.data.items() if k not in known}
+
+
+def build_article(data: LinedDict, body: str, repairs: list[str]) -> ArticleRecord | Skipped:
+    fields = Fields(data, "", repairs)
+    kind = data.get("type")
+    if kind is not None and kind != "article":
+        return Skipped(f"type {kind!r} is not an article")
+    if "title" not in data and "name" in data:
+        return Skipped("it has a name but no title, so it is not an article")
+    title = fields.text("title", limit=MAX_TITLE, required=True).strip()
+    if not title:
+        fields.fail("title", "is blank: every article needs a title")
+    web_url = fields.url("webUrl")
+    original_url = fields.url("originalUrl")
+    return ArticleRecord(
+        key=article_key(web_url, original_url, title),
+        title=title,
+        excerpt=fields.text("excerpt"),
+        body=body,
+        category=fields.text("category", limit=MAX_WORD),
+        type=fields.text("type", limit=MAX_WORD),
+        published_at=fields.moment("publishedDateTime"),
+        original_url=original_url,
+        web_url=web_url,
+        amp_url=fields.url("ampWebUrl"),
+        cdn_amp_url=fields.url("cdnAmpWebUrl"),
+        quality=fields.integer("quality", minimum=0),
+        heat=fields.integer("heat", minimum=-1, hint=" (-1: not measured)"),
+        published=fields.boolean("published"),
+        provider=build_provider(fields, "provider"),
+        topics=fields.labels("topics"),
+        images=build_images(fields, "images"),
+        related=tuple(
+            build_related(Fields(item, where, repairs))
+            for where, item in fields.mappings("related")
+        ),
+        secured=fields.text("secured"),
+        extra=fields.extra(ARTICLE_KEYS),
+    )
+
+
+def build_plain_article(text: str) -> ArticleRecord:
+    """A document without front matter: an in-house article, unpublished until an editor says."""
+    lines = text.strip().split("\n")
+    title = lines[0].strip().lstrip("#").strip()
+    if len(title) > MAX_TITLE:
+        raise DocumentError(
+            f"the first line is the title of a document without front matter, and it is "
+            f"{len(title)} characters long; the limit is {MAX_TITLE}",
+            1,
+        )
+    return ArticleRecord(
+        key=article_key("", "", title),
+        title=title,
+        body="\n".join(lines[1:]).strip(),
+    )
+
+
+def build_provider(parent: Fields, key: str) -> ProviderRecord | None:
+    data = parent.data.get(key)
+    if data is None:
+        return None
+    if not isinstance(data, LinedDict):
+        parent.fail(key, f"must be a mapping with name and domain, got {describe(data)}")
+    fields = Fields(data, parent.name(key), parent.repairs)
+    domain = fields.text("domain", limit=253, required=True).strip().lower()
+    if not domain or any(c.isspace() or c in "/:@?#" for c in domain):
+        fields.fail("domain", f"{domain!r} is not a domain name such as example.com")
+    return ProviderRecord(
+        name=fields.text("name", limit=MAX_NAME).strip(),
+        domain=domain,
+        logos=build_images(fields, "images"),
+        extra=fields.extra(PROVIDER_KEYS),
+    )
+
+
+def build_images(parent: Fields, key: str) -> tuple[ImageRecord, ...]:
+    images = []
+    for where, data in parent.mappings(key):
+        fields = Fields(data, where, parent.repairs)
+        images.append(
+            ImageRecord(
+                url=fields.url("url", relative_ok=True) or fields.fail("url", "is missing"),
+                width=fields.integer("width", minimum=0),
+                height=fields.integer("height", minimum=0),
+                title=fields.text("title", limit=MAX_TITLE),
+                is_cached=fields.boolean("isCached"),
+                extra=fields.extra(IMAGE_KEYS),
+            )
+        )
+    return tuple(images)
+
+
+def build_related(fields: Fields) -> RelatedRecord:
+    web_url = fields.url("webUrl")
+    return RelatedRecord(
+        title=fields.text("title", limit=MAX_TITLE, required=True),
+        url_key=canonical_url(web_url) if web_url else "",
+        excerpt=fields.text("excerpt"),
+        published_at=fields.moment("publishedDateTime"),
+        web_url=web_url,
+        amp_url=fields.url("ampWebUrl"),
+        cdn_amp_url=fields.url("cdnAmpWebUrl"),
+        type=fields.text("type", limit=MAX_WORD),
+        provider=build_provider(fields, "provider"),
+        quality=fields.integer("quality", minimum=0),
+        images=build_images(fields, "images"),
+        extra=fields.extra(RELATED_KEYS),
+    )
+
+
+def check_url(value: str, *, relative_ok: bool, fail) -> None:
+    if len(value) > MAX_URL:
+        fail(f"is {len(value)} characters long; the limit is {MAX_URL}")
+    if any(ord(c) < 32 or ord(c) == 127 for c in value):
+        fail("contains control characters; remove them")
+    try:
+        parts = urlsplit(value)
+    except ValueError:
+        fail(f"{value[:80]!r} is not a valid URL")
+    if parts.scheme.lower() in ("http", "https") and parts.netloc:
+        return
+    if relative_ok and not parts.scheme and value.startswith("/") and not value.startswith("//"):
+        return  # a site-relative image path, as older documents give provider logos
+    fail(f"{value[:80]!r} is not an http(s) URL; only http:// and https:// links are accepted")
+
+
+def canonical_url(url: str) -> str:
+    """The form of a URL used as a key: scheme and host lower-cased, no fragment."""
+    parts = urlsplit(url)
+    host = parts.netloc.lower()
+    scheme = parts.scheme.lower()
+    if (scheme, host.rpartition(":")[2]) in (("http", "80"), ("https", "443")):
+        host = host.rpartition(":")[0]
+    return urlunsplit((scheme, host, parts.path or "/", parts.query, ""))
+
+
+def article_key(web_url: str, original_url: str, title: str) -> str:
+    if web_url:
+        return canonical_url(web_url)
+    if original_url:
+        return canonical_url(original_url)
+    return f"title:{slugify(title) or title.casefold()}"
+
+
+def json_safe(value):
+    """What YAML can hold, in a form a JSON column keeps (and PostgreSQL's jsonb accepts)."""
+    if isinstance(value, dict):
+        return {str(k): json_safe(v) for k, v in value.items()}
+    if isinstance(value, list | tuple | set):
+        return [json_safe(v) for v in value]
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, float) and not math.isfinite(value):
+        return str(value)
+    if isinstance(value, bytes):
+        return base64.b64encode(value).decode("ascii")
+    if isinstance(value, str) and "\x00" in value:
+        raise DocumentError("a value contains a NUL character (\\0); remove it")
+    return value
+
+
+def describe(value) -> str:
+    if value is None:
+        return "nothing"
+    if isinstance(value, bool):
+        return f"{str(value).lower()} (a boolean)"
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, str):
+        return f"the text {value[:60]!r}"
+    return f"{value!r} ({type(value).__name__})"

@@ -1,0 +1,68 @@
+"""`manage.py import_seeds [PATH ...]`: import front-matter documents (default: seeds/)."""
+
+import sys
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+
+from articles.importing.pipeline import Importer
+
+
+class Command(BaseCommand):
+    help = (
+        "Import article documents from files and folders (recursively; in folders, files "
+        "ending .md, .markdown or .txt). Re-running is safe: unchanged files are skipped and "
+        "editors' decisions are kept."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "paths",
+            nargs="*",
+            metavar="PATH",
+            help=f"files or folders to import (default: {settings.NEWSROOM_SEEDS_DIR})",
+        )
+        parser.add_argument(
+            "--dry-run",
+            action="store_true",
+            help="report what would be created, updated or skipped, and write nothing",
+        )
+        parser.add_argument(
+            "--force",
+            action="store_true",
+            help="parse every file again, even those whose bytes have not changed",
+        )
+        parser.add_argument(
+            "--batch-size",
+            type=int,
+            default=500,
+            metavar="N",
+            help="documents written per transaction (default: 500)",
+        )
+
+    def handle(self, *args, paths, dry_run, force, batch_size, **options):
+        if batch_size < 1:
+            raise CommandError("--batch-size must be 1 or more.")
+        show_progress = options["verbosity"] > 0 and sys.stderr.isatty()
+        importer = Importer(
+            max_bytes=settings.NEWSROOM_IMPORT_MAX_BYTES,
+            batch_size=batch_size,
+            force=force,
+            progress=self.show_progress if show_progress else None,
+        )
+        report = importer.run(paths or [settings.NEWSROOM_SEEDS_DIR], dry_run=dry_run)
+        if show_progress:
+            self.stderr.write("\r\033[K", ending="")
+        for message in report.messages:
+            self.stderr.write(message)
+        summary = ("Dry run, nothing written: " if dry_run else "Imported: ") + report.summary()
+        if report.failed:
+            raise CommandError(
+                f"{summary}. {report.failed} file(s) failed; see the lines above, fix the files "
+                "and run the import again (the others are in)."
+            )
+        self.stdout.write(self.style.SUCCESS(summary))
+
+    def show_progress(self, done: int, total: int) -> None:
+        self.stderr.write(f"\rimporting: {done}/{total} files", ending="")
+        self.stderr.flush()

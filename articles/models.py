@@ -1,0 +1,280 @@
+"""The newsroom's data: providers, topics, articles, their images and related items.
+
+`Article.objects.published()` is the one rule for what the public may see.
+Integrity lives in the database: unique and check constraints, and indexes for the
+orderings and filters the pages and the API offer.
+"""
+
+from django.core.validators import MaxValueValidator
+from django.db import models
+from django.db.models import Q
+
+EDITOR_MAX_QUALITY = 1000
+
+
+class Provider(models.Model):
+    """A publisher of articles, known by its domain."""
+
+    name = models.CharField(max_length=200, help_text="The publisher's name as readers know it.")
+    domain = models.CharField(
+        max_length=253, unique=True, help_text="The publisher's web domain, e.g. wired.com."
+    )
+    slug = models.SlugField(max_length=255, unique=True, editable=False)
+
+    class Meta:
+        ordering = ["name", "domain"]
+
+    def __str__(self):
+        return self.name or self.domain
+
+
+class Topic(models.Model):
+    """A subject label articles are filed under, e.g. "AI Ethics"."""
+
+    name = models.CharField(max_length=100, unique=True)
+    slug = models.SlugField(max_length=100, unique=True, editable=False)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+class ArticleQuerySet(models.QuerySet):
+    def published(self):
+        """What the public may see: every page, feed, sitemap and anonymous API goes here."""
+        return self.filter(is_published=True)
+
+
+class Article(models.Model):
+    """A news article from a provider's feed, or an in-house article with a body."""
+
+    class EditorialField(models.TextChoices):
+        IS_PUBLISHED = "is_published", "Published"
+        QUALITY = "quality", "Quality"
+
+    slug = models.SlugField(
+        max_length=100,
+        unique=True,
+        editable=False,
+        help_text="The article's address on this site; it never changes once given.",
+    )
+    source_key = models.CharField(
+        max_length=2048,
+        unique=True,
+        editable=False,
+        help_text="What identifies the article across imports: its canonical web URL, "
+        "else its original URL, else its title.",
+    )
+    title = models.CharField(max_length=500)
+    excerpt = models.TextField(blank=True)
+    body = models.TextField(blank=True, help_text="Markdown; only in-house articles have one.")
+    category = models.CharField(max_length=50, blank=True)
+    type = models.CharField(max_length=50, blank=True)
+    published_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the provider published it (UTC)."
+    )
+    original_url = models.URLField(max_length=2000, blank=True)
+    web_url = models.URLField(max_length=2000, blank=True)
+    amp_url = models.URLField("AMP URL", max_length=2000, blank=True)
+    cdn_amp_url = models.URLField("AMP cache URL", max_length=2000, blank=True)
+    quality = models.PositiveIntegerField(
+        null=True,
+        blank=True,
+        validators=[MaxValueValidator(EDITOR_MAX_QUALITY)],
+        help_text=f"Editorial score from 0 to {EDITOR_MAX_QUALITY}; higher ranks first. "
+        "Empty: not scored yet.",
+    )
+    heat = models.IntegerField(
+        null=True, blank=True, help_text="Reader interest from the feed; -1: not measured."
+    )
+    is_published = models.BooleanField(
+        "published", default=False, help_text="Only published articles are shown to readers."
+    )
+    feed_published = models.BooleanField(
+        null=True,
+        editable=False,
+        help_text="The published flag the feed suggested; empty when it gave none.",
+    )
+    provider = models.ForeignKey(
+        Provider, null=True, blank=True, on_delete=models.PROTECT, related_name="articles"
+    )
+    provider_name = models.CharField(
+        max_length=200,
+        blank=True,
+        editable=False,
+        help_text="The provider's name as this article's feed gave it.",
+    )
+    topics = models.ManyToManyField(Topic, through="ArticleTopic", related_name="articles")
+    secured = models.TextField(
+        blank=True, editable=False, help_text="Opaque; never shown publicly."
+    )
+    extra = models.JSONField(
+        default=dict,
+        blank=True,
+        editable=False,
+        help_text="Every source key the model does not have a field for, so nothing is lost.",
+    )
+    editor_fields = models.JSONField(
+        default=list,
+        blank=True,
+        editable=False,
+        help_text="Fields an editor has set; imports never overwrite them.",
+    )
+    source_path = models.CharField(max_length=1000, blank=True, editable=False)
+    source_hash = models.CharField(
+        max_length=64, blank=True, editable=False, help_text="SHA-256 of the source file's bytes."
+    )
+    record_hash = models.CharField(
+        max_length=64,
+        blank=True,
+        editable=False,
+        help_text="SHA-256 of the normalised document: equal for equal content.",
+    )
+    imported_at = models.DateTimeField(editable=False)
+    updated_at = models.DateTimeField(editable=False)
+
+    objects = ArticleQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-published_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["web_url"], condition=~Q(web_url=""), name="article_web_url_unique"
+            ),
+            models.CheckConstraint(
+                condition=Q(quality__isnull=True) | Q(quality__gte=0), name="article_quality_gte_0"
+            ),
+            models.CheckConstraint(
+                condition=Q(heat__isnull=True) | Q(heat__gte=-1), name="article_heat_gte_minus_1"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["is_published", "-published_at"], name="article_public_latest"),
+            models.Index(fields=["-published_at", "-id"], name="article_latest"),
+            models.Index(fields=["provider", "-published_at"], name="article_provider_latest"),
+            models.Index(fields=["source_hash"], name="article_source_hash"),
+        ]
+
+    def __str__(self):
+        return self.title
+
+    def is_set_by_editor(self, field: str) -> bool:
+        return field in self.editor_fields
+
+
+class ArticleTopic(models.Model):
+    """An article's topic, in the order the feed listed them."""
+
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="article_topics")
+    topic = models.ForeignKey(Topic, on_delete=models.PROTECT, related_name="article_topics")
+    position = models.PositiveSmallIntegerField()
+
+    class Meta:
+        ordering = ["article", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["article", "topic"], name="article_topic_unique"),
+        ]
+
+    def __str__(self):
+        return f"{self.article_id}: {self.topic_id}"
+
+
+class RelatedItem(models.Model):
+    """An article the feed lists as related, linked to our own copy when we have one."""
+
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="related_items")
+    position = models.PositiveSmallIntegerField()
+    title = models.CharField(max_length=500)
+    excerpt = models.TextField(blank=True)
+    published_at = models.DateTimeField(null=True, blank=True)
+    web_url = models.URLField(max_length=2000, blank=True)
+    amp_url = models.URLField("AMP URL", max_length=2000, blank=True)
+    cdn_amp_url = models.URLField("AMP cache URL", max_length=2000, blank=True)
+    type = models.CharField(max_length=50, blank=True)
+    provider = models.ForeignKey(
+        Provider, null=True, blank=True, on_delete=models.PROTECT, related_name="related_items"
+    )
+    provider_name = models.CharField(max_length=200, blank=True)
+    quality = models.PositiveIntegerField(null=True, blank=True)
+    url_key = models.CharField(
+        max_length=2048, blank=True, help_text="Canonical web URL, matched to Article.source_key."
+    )
+    linked_article = models.ForeignKey(
+        Article,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="mentions",
+        help_text="Our own article with the same URL, when we have it.",
+    )
+    extra = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["article", "position"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["article", "position"], name="related_item_position_unique"
+            ),
+            models.CheckConstraint(
+                condition=Q(quality__isnull=True) | Q(quality__gte=0),
+                name="related_item_quality_gte_0",
+            ),
+        ]
+        indexes = [models.Index(fields=["url_key"], name="related_item_url_key")]
+
+    def __str__(self):
+        return self.title
+
+
+class Image(models.Model):
+    """An image of an article, of a related item, or a provider's logo."""
+
+    class Role(models.TextChoices):
+        LEAD = "lead", "Lead image"
+        LOGO = "logo", "Provider logo"
+
+    article = models.ForeignKey(
+        Article, null=True, blank=True, on_delete=models.CASCADE, related_name="images"
+    )
+    related_item = models.ForeignKey(
+        RelatedItem, null=True, blank=True, on_delete=models.CASCADE, related_name="images"
+    )
+    provider = models.ForeignKey(
+        Provider, null=True, blank=True, on_delete=models.CASCADE, related_name="logos"
+    )
+    role = models.CharField(
+        max_length=10,
+        choices=Role.choices,
+        default=Role.LEAD,
+        help_text="On an article, a logo is the provider's logo as that article's feed gave it.",
+    )
+    position = models.PositiveSmallIntegerField(default=0)
+    url = models.CharField(max_length=2000, help_text="Absolute http(s) URL or site-relative path.")
+    width = models.PositiveIntegerField(null=True, blank=True)
+    height = models.PositiveIntegerField(null=True, blank=True)
+    title = models.CharField(max_length=500, blank=True)
+    is_cached = models.BooleanField(null=True, blank=True)
+    extra = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["position", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    Q(article__isnull=False, related_item__isnull=True, provider__isnull=True)
+                    | Q(article__isnull=True, related_item__isnull=False, provider__isnull=True)
+                    | Q(article__isnull=True, related_item__isnull=True, provider__isnull=False)
+                ),
+                name="image_has_exactly_one_owner",
+            ),
+            models.CheckConstraint(
+                condition=(Q(width__isnull=True) | Q(width__gte=0))
+                & (Q(height__isnull=True) | Q(height__gte=0)),
+                name="image_size_gte_0",
+            ),
+        ]
+
+    def __str__(self):
+        return self.url
