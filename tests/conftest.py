@@ -1,0 +1,45 @@
+"""Shared fixtures: the shipped seeds, the corpus sample, and a way to run the import."""
+
+from dataclasses import dataclass
+from io import StringIO
+from pathlib import Path
+
+import pytest
+from django.core.management import CommandError, call_command
+
+PROJECT = Path(__file__).resolve().parent.parent
+SEEDS = PROJECT / "seeds"
+DATA = Path(__file__).resolve().parent / "data"
+CORPUS = DATA / "everyday-ai"
+
+
+@dataclass
+class ImportRun:
+    stdout: str
+    stderr: str
+    failed: bool  # the command exited non-zero (CommandError)
+    error: str = ""
+
+
+def run_import(*paths, **options) -> ImportRun:
+    out, err = StringIO(), StringIO()
+    try:
+        call_command("import_seeds", *map(str, paths), stdout=out, stderr=err, **options)
+    except CommandError as error:
+        return ImportRun(out.getvalue(), err.getvalue(), True, str(error))
+    return ImportRun(out.getvalue(), err.getvalue(), False)
+
+
+@pytest.fixture
+def write_doc(tmp_path):
+    """Write a document (text or bytes) under tmp_path and return its path."""
+
+    def write(name: str, content: str | bytes) -> Path:
+        path = tmp_path / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(content, str):
+            content = content.encode("utf-8")
+        path.write_bytes(content)
+        return path
+
+    return write
