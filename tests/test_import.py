@@ -63,9 +63,7 @@ def test_seeds_import_every_field():
     assert [i.url for i in article.images.all()] == [
         "https://www.marketplace.org/wp-content/uploads/2021/04/DSC02390.jpg?fit=740%2C493"
     ]
-    assert [r.title for r in article.related_items.all()][0] == (
-        "Re-Humanizing The Contact Center With AI"
-    )
+    assert article.related_items.first().title == "Re-Humanizing The Contact Center With AI"
     assert article.related_items.count() == 3
     assert article.secured.endswith(";IBSjADEaUwgU9vgB3jfl7w==")
     assert article.slug == "the-human-labor-behind-artificial-intelligence"
@@ -90,7 +88,7 @@ def test_mojibake_is_repaired_and_reported():
     run = run_import(SEEDS)
 
     article = Article.objects.get(source_key__contains="wired.co.uk")
-    assert "Appen’s clients" in article.excerpt
+    assert "Appen\u2019s clients" in article.excerpt
     assert "â€" not in article.excerpt
     assert "004_f16a1d9041f1adf2.txt: repaired mojibake in excerpt" in run.stderr
 
@@ -288,7 +286,7 @@ def test_default_path_is_the_shipped_seeds():
 
 def import_queries(folder, count: int, start: int) -> int:
     for n in range(start, start + count):
-        related = "related:\n  - title: R\n    webUrl: https://example.com/%d\n" % (n - 1)
+        related = f"related:\n  - title: R\n    webUrl: https://example.com/{n - 1}\n"
         (folder / f"{n}.md").write_text(
             doc(url=f"https://example.com/{n}", title=f"Doc {n}")
             .replace("---\n", "", 1)
@@ -312,3 +310,22 @@ def test_queries_per_batch_do_not_grow_with_documents(tmp_path):
     # A query per document would add 70 or more. The few more there are come from SQLite,
     # where Django splits an insert into statements of at most 999 values.
     assert many - few <= (6 if connection.vendor == "sqlite" else 0)
+
+
+def test_provider_gets_the_first_logo_a_document_gives_it(write_doc):
+    mention = (
+        "---\ntitle: P\nwebUrl: https://a.org/p\nrelated:\n  - title: R\n"
+        "    webUrl: https://b.org/r\n    provider:\n      name: B\n      domain: b.org\n---\n"
+    )
+    run_import(write_doc("1.md", mention))
+    provider = Provider.objects.get(domain="b.org")
+    assert not provider.logos.exists()
+
+    logo = "  images:\n    - url: /logos/b.png\n      width: 50\n      height: 50\n"
+    own = "---\ntitle: B\nwebUrl: https://b.org/b\nprovider:\n  name: B\n  domain: b.org\n"
+    assert not run_import(write_doc("2.md", own + logo + "---\n")).failed
+    run_import(
+        write_doc("3.md", own.replace("/b\n", "/c\n") + logo.replace("b.png", "c.png") + "---\n")
+    )
+
+    assert [image.url for image in provider.logos.all()] == ["/logos/b.png"]

@@ -2,7 +2,7 @@
 
 Pure: no ORM, no files. A document is either a YAML front-matter block (`---` … `---`)
 optionally followed by a Markdown body, or a plain text document with no front matter. The
-YAML is read with libyaml's C parser and a constructor that is stricter than `safe_load`:
+YAML is composed by libyaml's C parser and built by our own code, stricter than `safe_load`:
 duplicate keys and aliases are errors, and keys that hold text keep the text as written
 (`title: yes` is the title "yes", not True). Every problem is a `DocumentError` with the
 line of the file it concerns.
@@ -20,6 +20,8 @@ from .records import DocumentError
 FENCE = "---"
 STR_TAG = "tag:yaml.org,2002:str"
 MAP_TAG = "tag:yaml.org,2002:map"
+SEQ_TAG = "tag:yaml.org,2002:seq"
+MERGE_TAG = "tag:yaml.org,2002:merge"
 
 # Keys whose values are text wherever they appear (top level, provider, images, related).
 TEXT_KEYS = frozenset(
@@ -51,83 +53,135 @@ _CLOSING_FENCE = re.compile(r"^---[ \t]*$", re.MULTILINE)
 
 
 class LinedDict(dict):
-    """A mapping that remembers the file line of each key, for error messages."""
+    """A mapping that can tell the file line of each of its keys, for error messages."""
 
-    __slots__ = ("line", "lines")
+    __slots__ = ("line", "line_offset", "node")
+
+    def line_of(self, key) -> int:
+        for key_node, _ in self.node.value:
+            if isinstance(key_node, ScalarNode) and key_node.value == str(key):
+                return key_node.start_mark.line + 1 + self.line_offset
+        return self.line
 
 
-class _Loader(yaml.CSafeLoader):
-    """libyaml's parser with a strict, text-preserving constructor."""
+class _Builder:
+    """Turns the node graph libyaml composed into Python values, strictly.
 
-    line_offset = 0
+    Leaner than PyYAML's SafeConstructor (no generators, no state machine), and stricter:
+    duplicate keys, aliases and tags other than YAML's core types are errors.
+    """
 
-    def construct_object(self, node, deep=False):
-        # An alias is the same node constructed a second time. The format never uses them,
-        # and they are how "billion laughs" documents blow up.
-        if node in self.constructed_objects:
-            raise DocumentError(
-                "YAML aliases (*name) are not allowed; write the value out in full",
-                self.line_of(node),
-            )
-        return super().construct_object(node, deep=deep)
+    def __init__(self, line_offset: int):
+        self.line_offset = line_offset
+        self.seen: set[int] = set()
 
     def line_of(self, node) -> int:
         return node.start_mark.line + 1 + self.line_offset
 
-    def construct_lined_mapping(self, node: MappingNode) -> LinedDict:
-        mapping = LinedDict()
-        mapping.line = self.line_of(node)
-        mapping.lines = {}
-        for key_node, value_node in node.value:
-            if key_node.tag == "tag:yaml.org,2002:merge":
-                raise DocumentError(
-                    "YAML merge keys (<<) are not allowed; write the keys out in full",
-                    self.line_of(key_node),
-                )
-            key = self.construct_object(key_node, deep=True)
-            try:
-                hash(key)
-            except TypeError:
-                raise DocumentError(
-                    "a mapping key must be plain text", self.line_of(key_node)
-                ) from None
-            if key in mapping:
-                raise DocumentError(
-                    f"duplicate key {key!r} (first on line {mapping.lines[key]}); "
-                    "keep only one of them",
-                    self.line_of(key_node),
-                )
-            mapping[key] = self.construct_value(key, value_node)
-            mapping.lines[key] = self.line_of(key_node)
-        return mapping
-
-    def construct_value(self, key, node):
-        if key in TEXT_KEYS and isinstance(node, ScalarNode):
-            return self.construct_text(node)
-        if key in TEXT_LIST_KEYS and isinstance(node, SequenceNode):
-            # Mark the list as constructed so an alias to it is still caught.
-            items = [
-                self.construct_text(item)
-                if isinstance(item, ScalarNode)
-                else self.construct_object(item, deep=True)
-                for item in node.value
-            ]
-            self.constructed_objects[node] = items
-            return items
-        return self.construct_object(node, deep=True)
-
-    def construct_text(self, node: ScalarNode) -> str:
-        if node in self.constructed_objects:
+    def build(self, node, depth: int = 0):
+        # An alias is the same node met a second time. The format never uses them, and
+        # they are how "billion laughs" documents blow up.
+        if id(node) in self.seen:
             raise DocumentError(
                 "YAML aliases (*name) are not allowed; write the value out in full",
                 self.line_of(node),
             )
+        self.seen.add(id(node))
+        if depth > MAX_DEPTH:
+            raise DocumentError(
+                f"the YAML nests more than {MAX_DEPTH} levels deep", self.line_of(node)
+            )
+        tag = node.tag
+        kind = node.__class__
+        if kind is ScalarNode:
+            if tag == STR_TAG:
+                return node.value
+            return self.scalar(node)
+        if kind is MappingNode and tag == MAP_TAG:
+            return self.build_mapping(node, depth)
+        if kind is SequenceNode and tag == SEQ_TAG:
+            return [self.build(item, depth + 1) for item in node.value]
+        raise self.unsupported(node)
+
+    def scalar(self, node: ScalarNode):
+        build = _SCALARS.get(node.tag)
+        if build is None:
+            raise self.unsupported(node)
+        try:
+            return build(node)
+        except (ValueError, TypeError, KeyError, AttributeError, OverflowError, yaml.YAMLError):
+            raise DocumentError(
+                f"{node.value[:60]!r} is not a valid {node.tag.rpartition(':')[2]}",
+                self.line_of(node),
+            ) from None
+
+    def unsupported(self, node) -> DocumentError:
+        return DocumentError(
+            f"the YAML tag {node.tag!r} is not supported here; use plain text, numbers, "
+            "true/false, dates, lists and mappings",
+            self.line_of(node),
+        )
+
+    def first_line_of(self, node: MappingNode, key) -> int:
+        for key_node, _ in node.value:
+            if isinstance(key_node, ScalarNode):
+                value = key_node.value if key_node.tag == STR_TAG else self.scalar(key_node)
+                if value == key:
+                    return self.line_of(key_node)
+        return self.line_of(node)
+
+    def build_mapping(self, node: MappingNode, depth: int) -> LinedDict:
+        mapping = LinedDict()
+        mapping.line = self.line_of(node)
+        mapping.node = node
+        mapping.line_offset = self.line_offset
+        for key_node, value_node in node.value:
+            if key_node.tag == MERGE_TAG:
+                raise DocumentError(
+                    "YAML merge keys (<<) are not allowed; write the keys out in full",
+                    self.line_of(key_node),
+                )
+            key = self.build(key_node, depth + 1)
+            if isinstance(key, list | dict):
+                raise DocumentError("a mapping key must be plain text", self.line_of(key_node))
+            if key in mapping:
+                raise DocumentError(
+                    f"duplicate key {key!r} (first on line {self.first_line_of(node, key)}); "
+                    "keep only one of them",
+                    self.line_of(key_node),
+                )
+            if key in TEXT_KEYS and isinstance(value_node, ScalarNode):
+                mapping[key] = self.text(value_node)
+            elif key in TEXT_LIST_KEYS and isinstance(value_node, SequenceNode):
+                self.seen.add(id(value_node))
+                mapping[key] = [
+                    self.text(item) if isinstance(item, ScalarNode) else self.build(item, depth + 2)
+                    for item in value_node.value
+                ]
+            else:
+                mapping[key] = self.build(value_node, depth + 1)
+        return mapping
+
+    def text(self, node: ScalarNode) -> str:
+        if id(node) in self.seen:
+            raise DocumentError(
+                "YAML aliases (*name) are not allowed; write the value out in full",
+                self.line_of(node),
+            )
+        self.seen.add(id(node))
         # A plain scalar that YAML would type (yes, 2021, 2021-05-04, null) keeps its text.
-        self.constructed_objects[node] = node.value
         return node.value
 
 
-_Loader.add_constructor(MAP_TAG, _Loader.construct_lined_mapping)
+_core = yaml.constructor.SafeConstructor()
+_SCALARS = {
+    "tag:yaml.org,2002:null": lambda node: None,
+    "tag:yaml.org,2002:bool": _core.construct_yaml_bool,
+    "tag:yaml.org,2002:int": _core.construct_yaml_int,
+    "tag:yaml.org,2002:float": _core.construct_yaml_float,
+    "tag:yaml.org,2002:timestamp": _core.construct_yaml_timestamp,
+    "tag:yaml.org,2002:binary": _core.construct_yaml_binary,
+}
 
 
 def split_front_matter(text: str) -> tuple[str | None, str, int]:
@@ -151,29 +205,31 @@ def load_front_matter(front: str) -> LinedDict:
     """Parse the YAML of a front-matter block that starts on line 2 of its file."""
     if _nesting_indicators(front) > NESTING_SUSPECT:
         _check_depth(front)
-    loader = _Loader(front)
-    loader.line_offset = 1
+    loader = yaml.CSafeLoader(front)
     try:
-        data = loader.get_single_data()
-    except DocumentError:
-        raise
+        node = loader.get_single_node()
     except yaml.MarkedYAMLError as error:
-        mark = error.problem_mark or error.context_mark
-        line = mark.line + 2 if mark else 1
-        problem = error.problem or error.context or "invalid YAML"
-        raise DocumentError(f"invalid YAML: {problem}", line) from None
+        raise yaml_error(error) from None
     except yaml.YAMLError as error:
         raise DocumentError(f"invalid YAML: {error}", 1) from None
-    except RecursionError:
-        raise DocumentError(f"the YAML nests more than {MAX_DEPTH} levels deep", 1) from None
     finally:
         loader.dispose()
+    data = None if node is None else _Builder(line_offset=1).build(node)
     if not isinstance(data, LinedDict):
         kind = "nothing" if data is None else f"a {_yaml_kind(data)}"
         raise DocumentError(
             f"the front matter must be a mapping of keys to values, but it is {kind}", 2
         )
     return data
+
+
+def yaml_error(error: yaml.MarkedYAMLError) -> DocumentError:
+    """libyaml's message, with the context it gives ("while scanning a quoted scalar")."""
+    mark = error.problem_mark or error.context_mark
+    problem = error.problem or "syntax error"
+    if error.context and error.context_mark:
+        problem += f" ({error.context} that starts on line {error.context_mark.line + 2})"
+    return DocumentError(f"invalid YAML: {problem}", mark.line + 2 if mark else 1)
 
 
 def _nesting_indicators(text: str) -> int:
@@ -194,10 +250,7 @@ def _check_depth(text: str) -> None:
             elif isinstance(event, yaml.CollectionEndEvent):
                 depth -= 1
     except yaml.MarkedYAMLError as error:
-        mark = error.problem_mark or error.context_mark
-        raise DocumentError(
-            f"invalid YAML: {error.problem or 'syntax error'}", mark.line + 2 if mark else 1
-        ) from None
+        raise yaml_error(error) from None
 
 
 def _yaml_kind(value) -> str:

@@ -13,7 +13,7 @@ import hashlib
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db import DatabaseError, transaction
+from django.db import DatabaseError, connection, transaction
 from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 from django.utils.text import slugify
@@ -77,6 +77,7 @@ class Loader:
     def __init__(self):
         self.provider_ids: dict[str, int] = {}
         self.topic_ids: dict[str, int] = {}
+        self.providers_with_logos: set[int] = set()
 
     def load(self, documents: list[Document]) -> list[Outcome]:
         try:
@@ -86,6 +87,7 @@ class Loader:
             # Caches may name rows of the rolled-back transaction.
             self.provider_ids.clear()
             self.topic_ids.clear()
+            self.providers_with_logos.clear()
             if len(documents) == 1:
                 raise
         outcomes = []
@@ -121,8 +123,10 @@ class Loader:
         if not changed:
             return outcomes
 
-        self._ensure_providers([d.parsed.record for d in changed])
-        self._ensure_topics([d.parsed.record for d in changed])
+        records = [d.parsed.record for d in changed]
+        self._ensure_providers(records)
+        self._ensure_logos(records)
+        self._ensure_topics(records)
 
         slugs = unique_slugs(
             Article,
@@ -131,59 +135,66 @@ class Loader:
                 for d in to_create
             ],
         )
-        created = Article.objects.bulk_create(
+        insert_rows(
+            Article,
             [
-                self._article(d, now, slug=slug, imported_at=now)
+                self._article(d, now) | {"slug": slug, "imported_at": now}
                 for d, slug in zip(to_create, slugs, strict=True)
-            ]
+            ],
+        )
+        ids = dict(
+            Article.objects.filter(
+                source_key__in=[d.parsed.record.key for d in to_create]
+            ).values_list("source_key", "id")
         )
         updated = []
         for document, row in to_update:
-            article = self._article(document, now, id=row["id"])
+            values = self._article(document, now)
             for field in row["editor_fields"]:
                 if field in EDITORIAL_FIELDS:
-                    setattr(article, field, row[field])
-            updated.append(article)
+                    values[field] = row[field]
+            updated.append(Article(id=row["id"], **values))
+            ids[document.parsed.record.key] = row["id"]
         if updated:
             Article.objects.bulk_update(updated, SOURCE_FIELDS + EDITORIAL_FIELDS)
             self._delete_children([article.id for article in updated])
 
-        articles = created + updated
-        self._create_children(list(zip(articles, changed, strict=True)))
-        self._link_related(articles, [a.source_key for a in created])
+        self._create_children([(ids[d.parsed.record.key], d) for d in changed])
+        self._link_related(list(ids.values()), [d.parsed.record.key for d in to_create])
         return outcomes
 
-    def _article(self, document: Document, now: datetime, **fields) -> Article:
+    def _article(self, document: Document, now: datetime) -> dict:
+        """The article's column values, by field name."""
         record = document.parsed.record
         extra = dict(record.extra)
         if record.provider and record.provider.extra:
             extra["provider"] = record.provider.extra
-        return Article(
-            source_key=record.key,
-            title=record.title,
-            excerpt=record.excerpt,
-            body=record.body,
-            category=record.category,
-            type=record.type,
-            published_at=record.published_at,
-            original_url=record.original_url,
-            web_url=record.web_url,
-            amp_url=record.amp_url,
-            cdn_amp_url=record.cdn_amp_url,
-            quality=record.quality,
-            heat=record.heat,
-            is_published=bool(record.published),
-            feed_published=record.published,
-            provider_id=self.provider_ids[record.provider.domain] if record.provider else None,
-            provider_name=record.provider.name if record.provider else "",
-            secured=record.secured,
-            extra=extra,
-            source_path=document.path[-1000:],
-            source_hash=document.source_hash,
-            record_hash=document.parsed.record_hash,
-            updated_at=now,
-            **fields,
-        )
+        return {
+            "source_key": record.key,
+            "title": record.title,
+            "excerpt": record.excerpt,
+            "body": record.body,
+            "category": record.category,
+            "type": record.type,
+            "published_at": record.published_at,
+            "original_url": record.original_url,
+            "web_url": record.web_url,
+            "amp_url": record.amp_url,
+            "cdn_amp_url": record.cdn_amp_url,
+            "quality": record.quality,
+            "heat": record.heat,
+            "is_published": bool(record.published),
+            "feed_published": record.published,
+            "provider_id": self.provider_ids[record.provider.domain] if record.provider else None,
+            "provider_name": record.provider.name if record.provider else "",
+            "secured": record.secured,
+            "extra": extra,
+            "editor_fields": [],
+            "source_path": document.path[-1000:],
+            "source_hash": document.source_hash,
+            "record_hash": document.parsed.record_hash,
+            "updated_at": now,
+        }
 
     def _ensure_providers(self, records: list[ArticleRecord]) -> None:
         wanted: dict[str, ProviderRecord] = {}
@@ -216,13 +227,31 @@ class Loader:
             )
         )
         self.provider_ids.update(new_ids)
-        # A new provider's logo is the first one a document gives it.
-        Image.objects.bulk_create(
-            image(logo, position, role=Image.Role.LOGO, provider_id=new_ids[p.domain])
-            for p in missing
-            if p.domain in new_ids
-            for position, logo in enumerate(p.logos)
+
+    def _ensure_logos(self, records: list[ArticleRecord]) -> None:
+        """A provider's logo is the first one a document gives it."""
+        offered: dict[int, ProviderRecord] = {}
+        for record in records:
+            for provider in [record.provider, *(item.provider for item in record.related)]:
+                if provider and provider.logos:
+                    pk = self.provider_ids[provider.domain]
+                    if pk not in self.providers_with_logos:
+                        offered.setdefault(pk, provider)
+        if not offered:
+            return
+        self.providers_with_logos.update(
+            Image.objects.filter(provider_id__in=offered).values_list("provider_id", flat=True)
         )
+        insert_rows(
+            Image,
+            [
+                row
+                for pk, provider in offered.items()
+                if pk not in self.providers_with_logos
+                for row in image_rows(provider.logos, Image.Role.LOGO, provider_id=pk)
+            ],
+        )
+        self.providers_with_logos.update(offered)
 
     def _ensure_topics(self, records: list[ArticleRecord]) -> None:
         wanted = {name for r in records for name in r.topics if name not in self.topic_ids}
@@ -245,63 +274,66 @@ class Loader:
         RelatedItem.objects.filter(article_id__in=article_ids).delete()
         ArticleTopic.objects.filter(article_id__in=article_ids).delete()
 
-    def _create_children(self, pairs: list[tuple[Article, Document]]) -> None:
-        topics, related, images, related_images = [], [], [], []
-        for article, document in pairs:
+    def _create_children(self, pairs: list[tuple[int, Document]]) -> None:
+        topics, related, images = [], [], []
+        for article_id, document in pairs:
             record = document.parsed.record
             topics += [
-                ArticleTopic(article_id=article.id, topic_id=self.topic_ids[name], position=i)
+                {"article_id": article_id, "topic_id": self.topic_ids[name], "position": i}
                 for i, name in enumerate(record.topics)
             ]
-            images += [image(im, i, article_id=article.id) for i, im in enumerate(record.images)]
+            images += image_rows(record.images, Image.Role.LEAD, article_id=article_id)
             if record.provider:
-                images += [
-                    image(logo, i, role=Image.Role.LOGO, article_id=article.id)
-                    for i, logo in enumerate(record.provider.logos)
-                ]
-            for position, item in enumerate(record.related):
-                related.append(
-                    RelatedItem(
-                        article_id=article.id,
-                        position=position,
-                        title=item.title,
-                        excerpt=item.excerpt,
-                        published_at=item.published_at,
-                        web_url=item.web_url,
-                        amp_url=item.amp_url,
-                        cdn_amp_url=item.cdn_amp_url,
-                        type=item.type,
-                        provider_id=self.provider_ids[item.provider.domain]
-                        if item.provider
-                        else None,
-                        provider_name=item.provider.name if item.provider else "",
-                        quality=item.quality,
-                        url_key=item.url_key,
-                        extra={**item.extra, "provider": item.provider.extra}
-                        if item.provider and item.provider.extra
-                        else item.extra,
-                    )
-                )
-                related_images.append(item)
-        ArticleTopic.objects.bulk_create(topics)
-        RelatedItem.objects.bulk_create(related)
-        for related_item, item in zip(related, related_images, strict=True):
-            images += [
-                image(im, i, related_item_id=related_item.id) for i, im in enumerate(item.images)
+                images += image_rows(record.provider.logos, Image.Role.LOGO, article_id=article_id)
+            related += [
+                {
+                    "article_id": article_id,
+                    "position": position,
+                    "title": item.title,
+                    "excerpt": item.excerpt,
+                    "published_at": item.published_at,
+                    "web_url": item.web_url,
+                    "amp_url": item.amp_url,
+                    "cdn_amp_url": item.cdn_amp_url,
+                    "type": item.type,
+                    "provider_id": self.provider_ids[item.provider.domain]
+                    if item.provider
+                    else None,
+                    "provider_name": item.provider.name if item.provider else "",
+                    "quality": item.quality,
+                    "url_key": item.url_key,
+                    "linked_article_id": None,
+                    "extra": {**item.extra, "provider": item.provider.extra}
+                    if item.provider and item.provider.extra
+                    else item.extra,
+                }
+                for position, item in enumerate(record.related)
             ]
-            if item.provider:
-                images += [
-                    image(logo, i, role=Image.Role.LOGO, related_item_id=related_item.id)
-                    for i, logo in enumerate(item.provider.logos)
-                ]
-        Image.objects.bulk_create(images)
+        insert_rows(ArticleTopic, topics)
+        insert_rows(RelatedItem, related)
+        if related:
+            related_ids = {
+                (article_id, position): pk
+                for article_id, position, pk in RelatedItem.objects.filter(
+                    article_id__in=[article_id for article_id, _ in pairs]
+                ).values_list("article_id", "position", "id")
+            }
+            for article_id, document in pairs:
+                for position, item in enumerate(document.parsed.record.related):
+                    owner = related_ids[article_id, position]
+                    images += image_rows(item.images, Image.Role.LEAD, related_item_id=owner)
+                    if item.provider:
+                        images += image_rows(
+                            item.provider.logos, Image.Role.LOGO, related_item_id=owner
+                        )
+        insert_rows(Image, images)
 
-    def _link_related(self, articles: list[Article], created_keys: list[str]) -> None:
+    def _link_related(self, article_ids: list[int], created_keys: list[str]) -> None:
         local = Subquery(Article.objects.filter(source_key=OuterRef("url_key")).values("pk")[:1])
         # The batch's related items, to articles we already have (or just created) ...
-        RelatedItem.objects.filter(article_id__in=[a.id for a in articles]).exclude(
-            url_key=""
-        ).update(linked_article=local)
+        RelatedItem.objects.filter(article_id__in=article_ids).exclude(url_key="").update(
+            linked_article=local
+        )
         # ... and older related items to the articles this batch created.
         if created_keys:
             RelatedItem.objects.filter(
@@ -309,17 +341,55 @@ class Loader:
             ).update(linked_article=local)
 
 
-def image(record: ImageRecord, position: int, **owner) -> Image:
-    return Image(
-        position=position,
-        url=record.url,
-        width=record.width,
-        height=record.height,
-        title=record.title,
-        is_cached=record.is_cached,
-        extra=record.extra,
-        **owner,
+def image_rows(records: tuple[ImageRecord, ...], role: str, **owner) -> list[dict]:
+    empty = {"article_id": None, "related_item_id": None, "provider_id": None}
+    return [
+        {
+            **empty,
+            **owner,
+            "role": role,
+            "position": position,
+            "url": record.url,
+            "width": record.width,
+            "height": record.height,
+            "title": record.title,
+            "is_cached": record.is_cached,
+            "extra": record.extra,
+        }
+        for position, record in enumerate(records)
+    ]
+
+
+def insert_rows(model, rows: list[dict]) -> None:
+    """INSERT plain rows with one executemany: bulk_create without model instances.
+
+    This is the import's hot path; building a model instance and preparing every value
+    through its field costs more than parsing the document. Only JSON and datetime values
+    need the backend's adaptation; everything else goes to the driver as it is.
+    """
+    if not rows:
+        return
+    names = list(rows[0])
+    fields = [model._meta.get_field(name) for name in names]
+    adapt = [
+        field if field.get_internal_type() in ("JSONField", "DateTimeField") else None
+        for field in fields
+    ]
+    quote = connection.ops.quote_name
+    sql = "INSERT INTO {} ({}) VALUES ({})".format(
+        quote(model._meta.db_table),
+        ", ".join(quote(field.column) for field in fields),
+        ", ".join(["%s"] * len(fields)),
     )
+    params = [
+        [
+            value if field is None else field.get_db_prep_save(value, connection)
+            for field, value in zip(adapt, row.values(), strict=True)
+        ]
+        for row in rows
+    ]
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, params)
 
 
 def unique_slugs(model, wanted: list[tuple[str, str]]) -> list[str]:

@@ -24,18 +24,16 @@ def parse_document(data: bytes, *, max_bytes: int) -> ParsedDocument | Skipped:
     text = decode(data)
     if not text.strip():
         raise DocumentError("the file is empty: nothing to import")
-    front, body, body_line = split_front_matter(text)
+    front, body, _ = split_front_matter(text)
     repairs: list[str] = []
     if front is None:
         record = build_plain_article(text)
         if not record.title:
-            raise DocumentError("the document has no title line", 1)
+            raise DocumentError("the document has no title line; put the title first", 1)
     else:
         record = build_article(load_front_matter(front), body.strip(), repairs)
         if isinstance(record, Skipped):
             return record
-    if "\x00" in record.body:
-        raise DocumentError("the body contains a NUL character; remove it", body_line)
     return ParsedDocument(
         record=record,
         mapping=article_mapping(record),
@@ -55,6 +53,9 @@ def decode(data: bytes) -> str:
             f"{error.start}); save it as UTF-8",
             line,
         ) from None
+    if "\x00" in text:
+        line = text[: text.index("\x00")].count("\n") + 1
+        raise DocumentError("the file contains a NUL byte; remove it (is it a text file?)", line)
     if text.startswith(BOM):
         text = text[1:]
     if "\r" in text:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import math
+import re
 from datetime import UTC, date, datetime, time
 from urllib.parse import urlsplit, urlunsplit
 
@@ -25,6 +26,7 @@ from .records import (
     Skipped,
 )
 
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 MAX_URL = 2000
 MAX_TITLE = 500
 MAX_NAME = 200
@@ -82,7 +84,7 @@ class Fields:
         return f"{self.where}.{key}" if self.where else key
 
     def line(self, key: str | None = None) -> int:
-        return self.data.lines.get(key, self.data.line) if key else self.data.line
+        return self.data.line_of(key) if key else self.data.line
 
     def fail(self, key: str, problem: str):
         raise DocumentError(f"{self.name(key)} {problem}", self.line(key))
@@ -91,7 +93,7 @@ class Fields:
         value = self.data.get(key)
         if value is None or value == "":
             if required:
-                self.fail(key, "is missing or empty: every item needs one")
+                self.fail(key, "is missing or empty; add it")
             return ""
         if not isinstance(value, str):
             self.fail(key, f"must be text, got {describe(value)}")
@@ -178,13 +180,22 @@ class Fields:
         for item in value:
             if not isinstance(item, str) or not item.strip():
                 self.fail(key, f"must hold only non-empty names, got {describe(item)}")
+            if "\x00" in item:
+                self.fail(key, "has a name with a NUL character (\\0); remove it")
             if len(item.strip()) > MAX_LABEL:
                 self.fail(key, f"has a name longer than {MAX_LABEL} characters")
             labels[item.strip()] = None
         return tuple(labels)
 
     def extra(self, known: frozenset[str]) -> dict:
-        return {str(k): json_safe(v) for k, v in self.data.items() if k not in known}
+        extra = {}
+        for key, value in self.data.items():
+            if key not in known:
+                try:
+                    extra[json_safe(str(key))] = json_safe(value)
+                except DocumentError as error:
+                    self.fail(key, error.message)
+        return extra
 
 
 def build_article(data: LinedDict, body: str, repairs: list[str]) -> ArticleRecord | Skipped:
@@ -194,6 +205,8 @@ def build_article(data: LinedDict, body: str, repairs: list[str]) -> ArticleReco
         return Skipped(f"type {kind!r} is not an article")
     if "title" not in data and "name" in data:
         return Skipped("it has a name but no title, so it is not an article")
+    if data.get("title") is None:
+        fields.fail("title", "is missing: every article needs a title")
     title = fields.text("title", limit=MAX_TITLE, required=True).strip()
     if not title:
         fields.fail("title", "is blank: every article needs a title")
@@ -267,7 +280,8 @@ def build_images(parent: Fields, key: str) -> tuple[ImageRecord, ...]:
         fields = Fields(data, where, parent.repairs)
         images.append(
             ImageRecord(
-                url=fields.url("url", relative_ok=True) or fields.fail("url", "is missing"),
+                url=fields.url("url", relative_ok=True)
+                or fields.fail("url", "is missing: every image needs the address of its file"),
                 width=fields.integer("width", minimum=0),
                 height=fields.integer("height", minimum=0),
                 title=fields.text("title", limit=MAX_TITLE),
@@ -299,7 +313,7 @@ def build_related(fields: Fields) -> RelatedRecord:
 def check_url(value: str, *, relative_ok: bool, fail) -> None:
     if len(value) > MAX_URL:
         fail(f"is {len(value)} characters long; the limit is {MAX_URL}")
-    if any(ord(c) < 32 or ord(c) == 127 for c in value):
+    if _CONTROL.search(value):
         fail("contains control characters; remove them")
     try:
         parts = urlsplit(value)
@@ -307,8 +321,10 @@ def check_url(value: str, *, relative_ok: bool, fail) -> None:
         fail(f"{value[:80]!r} is not a valid URL")
     if parts.scheme.lower() in ("http", "https") and parts.netloc:
         return
-    if relative_ok and not parts.scheme and value.startswith("/") and not value.startswith("//"):
-        return  # a site-relative image path, as older documents give provider logos
+    # A site-relative image path, as older documents give provider logos. Browsers read a
+    # backslash as a slash, so "/\\evil.example" would leave the site like "//evil.example".
+    if relative_ok and not parts.scheme and value[:1] == "/" and value[1:2] not in ("/", "\\"):
+        return
     fail(f"{value[:80]!r} is not an http(s) URL; only http:// and https:// links are accepted")
 
 
@@ -333,7 +349,7 @@ def article_key(web_url: str, original_url: str, title: str) -> str:
 def json_safe(value):
     """What YAML can hold, in a form a JSON column keeps (and PostgreSQL's jsonb accepts)."""
     if isinstance(value, dict):
-        return {str(k): json_safe(v) for k, v in value.items()}
+        return {json_safe(str(k)): json_safe(v) for k, v in value.items()}
     if isinstance(value, list | tuple | set):
         return [json_safe(v) for v in value]
     if isinstance(value, datetime | date):
@@ -343,7 +359,7 @@ def json_safe(value):
     if isinstance(value, bytes):
         return base64.b64encode(value).decode("ascii")
     if isinstance(value, str) and "\x00" in value:
-        raise DocumentError("a value contains a NUL character (\\0); remove it")
+        raise DocumentError("holds a NUL character (\\0); remove it")
     return value
 
 
