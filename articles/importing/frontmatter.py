@@ -49,13 +49,57 @@ TEXT_LIST_KEYS = frozenset({"topics"})
 NESTING_SUSPECT = 2000
 MAX_DEPTH = 50
 
-_CLOSING_FENCE = re.compile(r"^---[ \t]*$", re.MULTILINE)
+# An anchor (`&name`) follows the start of a line, a blank or a flow indicator; an `&` in a
+# URL's query or in "Q&A" does not. Only documents with one can hold aliases.
+_ANCHOR = re.compile(r"(?:^|[\s\[{,:])&[^\s,\[\]{}]", re.MULTILINE)
+
+
+class _Composer(yaml.CSafeLoader):
+    """libyaml's parser and composer, with a leaner tag resolver.
+
+    PyYAML calls `resolve` from C for every scalar; its own version concatenates lists and
+    checks path resolvers each time, which costs a fifth of the parse. This one applies
+    the same implicit resolvers (YAML 1.1 core types), and remembers the answer for short
+    plain scalars, which are mostly the same few keys over and over.
+    """
+
+    _resolvers = {
+        first: tuple(resolvers)
+        for first, resolvers in yaml.resolver.Resolver.yaml_implicit_resolvers.items()
+    }
+    _known: dict[str, str] = {}
+
+    def resolve(self, kind, value, implicit):
+        if kind is not ScalarNode:
+            return SEQ_TAG if kind is SequenceNode else MAP_TAG
+        if not implicit[0]:
+            return STR_TAG  # quoted
+        tag = self._known.get(value)
+        if tag is None:
+            tag = STR_TAG
+            for candidate, pattern in self._resolvers.get(value[:1], ()):
+                if pattern.match(value):
+                    tag = candidate
+                    break
+            if len(value) <= 24 and len(self._known) < 10_000:
+                self._known[value] = tag
+        return tag
+
+    def descend_resolver(self, current_node, current_index):
+        pass  # path resolvers are not used
+
+    def ascend_resolver(self):
+        pass
 
 
 class LinedDict(dict):
     """A mapping that can tell the file line of each of its keys, for error messages."""
 
-    __slots__ = ("line", "line_offset", "node")
+    __slots__ = ("line_offset", "node")
+
+    @property
+    def line(self) -> int:
+        return self.node.start_mark.line + 1 + self.line_offset
 
     def line_of(self, key) -> int:
         for key_node, _ in self.node.value:
@@ -69,37 +113,40 @@ class _Builder:
 
     Leaner than PyYAML's SafeConstructor (no generators, no state machine), and stricter:
     duplicate keys, aliases and tags other than YAML's core types are errors.
+
+    An alias is the same node met a second time. The format never uses them, and they are
+    how "billion laughs" documents blow up, so they are refused. Only a document with an
+    anchor (`&name`) can hold one; the others are built without keeping track.
     """
 
-    def __init__(self, line_offset: int):
+    def __init__(self, line_offset: int, *, may_alias: bool):
         self.line_offset = line_offset
-        self.seen: set[int] = set()
+        self.seen: set[int] | None = set() if may_alias else None
 
     def line_of(self, node) -> int:
         return node.start_mark.line + 1 + self.line_offset
 
-    def build(self, node, depth: int = 0):
-        # An alias is the same node met a second time. The format never uses them, and
-        # they are how "billion laughs" documents blow up.
+    def check_alias(self, node) -> None:
         if id(node) in self.seen:
             raise DocumentError(
                 "YAML aliases (*name) are not allowed; write the value out in full",
                 self.line_of(node),
             )
         self.seen.add(id(node))
-        if depth > MAX_DEPTH:
+
+    def build(self, node, depth: int = 0):
+        if self.seen is not None:
+            self.check_alias(node)
+        kind = node.__class__
+        if kind is ScalarNode:
+            return node.value if node.tag == STR_TAG else self.scalar(node)
+        if depth >= MAX_DEPTH:
             raise DocumentError(
                 f"the YAML nests more than {MAX_DEPTH} levels deep", self.line_of(node)
             )
-        tag = node.tag
-        kind = node.__class__
-        if kind is ScalarNode:
-            if tag == STR_TAG:
-                return node.value
-            return self.scalar(node)
-        if kind is MappingNode and tag == MAP_TAG:
+        if kind is MappingNode and node.tag == MAP_TAG:
             return self.build_mapping(node, depth)
-        if kind is SequenceNode and tag == SEQ_TAG:
+        if kind is SequenceNode and node.tag == SEQ_TAG:
             return [self.build(item, depth + 1) for item in node.value]
         raise self.unsupported(node)
 
@@ -132,44 +179,49 @@ class _Builder:
 
     def build_mapping(self, node: MappingNode, depth: int) -> LinedDict:
         mapping = LinedDict()
-        mapping.line = self.line_of(node)
         mapping.node = node
         mapping.line_offset = self.line_offset
+        tracking = self.seen is not None
         for key_node, value_node in node.value:
-            if key_node.tag == MERGE_TAG:
+            if key_node.tag == STR_TAG and not tracking:
+                key = key_node.value  # the usual case, without a call
+            elif key_node.tag == MERGE_TAG:
                 raise DocumentError(
                     "YAML merge keys (<<) are not allowed; write the keys out in full",
                     self.line_of(key_node),
                 )
-            key = self.build(key_node, depth + 1)
-            if isinstance(key, list | dict):
-                raise DocumentError("a mapping key must be plain text", self.line_of(key_node))
+            else:
+                key = self.build(key_node, depth + 1)
+                if isinstance(key, list | dict):
+                    raise DocumentError("a mapping key must be plain text", self.line_of(key_node))
             if key in mapping:
                 raise DocumentError(
                     f"duplicate key {key!r} (first on line {self.first_line_of(node, key)}); "
                     "keep only one of them",
                     self.line_of(key_node),
                 )
-            if key in TEXT_KEYS and isinstance(value_node, ScalarNode):
-                mapping[key] = self.text(value_node)
-            elif key in TEXT_LIST_KEYS and isinstance(value_node, SequenceNode):
-                self.seen.add(id(value_node))
-                mapping[key] = [
-                    self.text(item) if isinstance(item, ScalarNode) else self.build(item, depth + 2)
-                    for item in value_node.value
-                ]
+            if value_node.__class__ is ScalarNode:
+                if tracking:
+                    self.check_alias(value_node)
+                # A plain scalar that YAML would type (yes, 2021, null) keeps its text where
+                # the key holds text.
+                if value_node.tag == STR_TAG or key in TEXT_KEYS:
+                    mapping[key] = value_node.value
+                else:
+                    mapping[key] = self.scalar(value_node)
+            elif key in TEXT_LIST_KEYS and value_node.__class__ is SequenceNode:
+                if tracking:
+                    self.check_alias(value_node)
+                mapping[key] = [self.text_item(item, depth + 2) for item in value_node.value]
             else:
                 mapping[key] = self.build(value_node, depth + 1)
         return mapping
 
-    def text(self, node: ScalarNode) -> str:
-        if id(node) in self.seen:
-            raise DocumentError(
-                "YAML aliases (*name) are not allowed; write the value out in full",
-                self.line_of(node),
-            )
-        self.seen.add(id(node))
-        # A plain scalar that YAML would type (yes, 2021, 2021-05-04, null) keeps its text.
+    def text_item(self, node, depth: int):
+        if node.__class__ is not ScalarNode:
+            return self.build(node, depth)
+        if self.seen is not None:
+            self.check_alias(node)
         return node.value
 
 
@@ -189,23 +241,45 @@ def split_front_matter(text: str) -> tuple[str | None, str, int]:
     first_line, _, rest = text.partition("\n")
     if first_line.rstrip() != FENCE:
         return None, text, 1
-    closing = _CLOSING_FENCE.search(rest)
-    if closing is None:
+    fence = _closing_fence(rest)
+    if fence is None:
         raise DocumentError(
             "the front matter opened with '---' on line 1 is never closed; "
             "add a line with only '---' after it",
             1,
         )
-    front = rest[: closing.start()]
+    start, end = fence
+    front = rest[:start]
     body_line = 2 + front.count("\n") + 1
-    return front, rest[closing.end() :], body_line
+    return front, rest[end:], body_line
+
+
+def _closing_fence(rest: str) -> tuple[int, int] | None:
+    """Where the first line of only '---' (trailing blanks allowed) starts and ends.
+
+    A plain search rather than a multi-line regex: this runs once per document imported.
+    """
+    start = 0 if rest.startswith(FENCE) else _next_fence(rest, 0)
+    while start is not None:
+        end = rest.find("\n", start)
+        if end < 0:
+            end = len(rest)
+        if not rest[start + len(FENCE) : end].strip(" \t"):
+            return start, end
+        start = _next_fence(rest, end)
+    return None
+
+
+def _next_fence(rest: str, position: int) -> int | None:
+    found = rest.find("\n" + FENCE, position)
+    return None if found < 0 else found + 1
 
 
 def load_front_matter(front: str) -> LinedDict:
     """Parse the YAML of a front-matter block that starts on line 2 of its file."""
     if _nesting_indicators(front) > NESTING_SUSPECT:
         _check_depth(front)
-    loader = yaml.CSafeLoader(front)
+    loader = _Composer(front)
     try:
         node = loader.get_single_node()
     except yaml.MarkedYAMLError as error:
@@ -214,7 +288,8 @@ def load_front_matter(front: str) -> LinedDict:
         raise DocumentError(f"invalid YAML: {error}", 1) from None
     finally:
         loader.dispose()
-    data = None if node is None else _Builder(line_offset=1).build(node)
+    builder = _Builder(line_offset=1, may_alias=_ANCHOR.search(front) is not None)
+    data = None if node is None else builder.build(node)
     if not isinstance(data, LinedDict):
         kind = "nothing" if data is None else f"a {_yaml_kind(data)}"
         raise DocumentError(

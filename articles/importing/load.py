@@ -365,16 +365,23 @@ def insert_rows(model, rows: list[dict]) -> None:
 
     This is the import's hot path; building a model instance and preparing every value
     through its field costs more than parsing the document. Only JSON and datetime values
-    need the backend's adaptation; everything else goes to the driver as it is.
+    need the backend's adaptation (the same the fields would ask for); the rest goes to the
+    driver as it is.
     """
     if not rows:
         return
     names = list(rows[0])
     fields = [model._meta.get_field(name) for name in names]
-    adapt = [
-        field if field.get_internal_type() in ("JSONField", "DateTimeField") else None
-        for field in fields
-    ]
+    ops = connection.ops  # looked up once: `connection` is a proxy with a cost per access
+    empty_json = {"{}": ops.adapt_json_value({}, None), "[]": ops.adapt_json_value([], None)}
+    adapters = {
+        "DateTimeField": ops.adapt_datetimefield_value,
+        # Most extras are empty; adapt those once.
+        "JSONField": lambda value: ops.adapt_json_value(value, None)
+        if value
+        else empty_json[repr(value)],
+    }
+    adapt = [adapters.get(field.get_internal_type()) for field in fields]
     quote = connection.ops.quote_name
     sql = "INSERT INTO {} ({}) VALUES ({})".format(
         quote(model._meta.db_table),
@@ -383,8 +390,8 @@ def insert_rows(model, rows: list[dict]) -> None:
     )
     params = [
         [
-            value if field is None else field.get_db_prep_save(value, connection)
-            for field, value in zip(adapt, row.values(), strict=True)
+            value if adapter is None else adapter(value)
+            for adapter, value in zip(adapt, row.values(), strict=True)
         ]
         for row in rows
     ]

@@ -8,7 +8,7 @@ escapes (a property test holds it to that).
 from __future__ import annotations
 
 from .frontmatter import load_front_matter, split_front_matter
-from .mapping import article_mapping, record_hash
+from .mapping import record_hash
 from .records import DocumentError, ParsedDocument, Skipped
 from .validate import build_article, build_plain_article
 
@@ -36,7 +36,6 @@ def parse_document(data: bytes, *, max_bytes: int) -> ParsedDocument | Skipped:
             return record
     return ParsedDocument(
         record=record,
-        mapping=article_mapping(record),
         record_hash=record_hash(record),
         repairs=tuple(repairs),
     )

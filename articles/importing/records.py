@@ -92,6 +92,12 @@ class ParsedDocument:
     """A valid article document: its record, and what was repaired on the way."""
 
     record: ArticleRecord
-    mapping: dict  # the normalised front matter, as export writes it back
     record_hash: str  # of the normalised mapping and body: equal hashes, equal articles
     repairs: tuple[str, ...] = ()  # fields whose mojibake was repaired
+
+    @property
+    def mapping(self) -> dict:
+        """The normalised front matter, as export writes it back."""
+        from .mapping import article_mapping
+
+        return article_mapping(self.record)

@@ -27,6 +27,14 @@ from .records import (
 )
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+# An absolute http(s) URL with a host; a space may occur in the path (real feeds have them).
+_HTTP_URL = re.compile(r"https?://[^/?#\\\x00-\x20\x7f]+[^\x00-\x1f\x7f]*\Z", re.IGNORECASE)
+# A site-relative path, as older documents give provider logos. Browsers read a backslash
+# as a slash, so "/\\evil.example" would leave the site just like "//evil.example".
+_SITE_PATH = re.compile(r"/(?![/\\])[^\x00-\x1f\x7f]*\Z")
+# Text mis-decoded from UTF-8 as Latin-1 or Windows-1252 always holds one of the characters
+# that UTF-8 lead bytes become (Â to ô); text without one has nothing for ftfy to repair.
+_MOJIBAKE_LEAD = re.compile("[\u00c2-\u00f4]")
 MAX_URL = 2000
 MAX_TITLE = 500
 MAX_NAME = 200
@@ -101,7 +109,7 @@ class Fields:
             self.fail(key, f"is {len(value)} characters long; the limit is {limit}")
         if "\x00" in value:
             self.fail(key, "contains a NUL character (\\0); remove it")
-        if not value.isascii():
+        if not value.isascii() and _MOJIBAKE_LEAD.search(value):
             repaired = ftfy.fix_encoding(value)
             if repaired != value:
                 self.repairs.append(self.name(key))
@@ -313,18 +321,15 @@ def build_related(fields: Fields) -> RelatedRecord:
 def check_url(value: str, *, relative_ok: bool, fail) -> None:
     if len(value) > MAX_URL:
         fail(f"is {len(value)} characters long; the limit is {MAX_URL}")
+    if _HTTP_URL.match(value) or (relative_ok and _SITE_PATH.match(value)):
+        if "[" in value:  # an IPv6 host: let the standard parser judge it
+            try:
+                urlsplit(value)
+            except ValueError:
+                fail(f"{value[:80]!r} is not a valid URL")
+        return
     if _CONTROL.search(value):
         fail("contains control characters; remove them")
-    try:
-        parts = urlsplit(value)
-    except ValueError:
-        fail(f"{value[:80]!r} is not a valid URL")
-    if parts.scheme.lower() in ("http", "https") and parts.netloc:
-        return
-    # A site-relative image path, as older documents give provider logos. Browsers read a
-    # backslash as a slash, so "/\\evil.example" would leave the site like "//evil.example".
-    if relative_ok and not parts.scheme and value[:1] == "/" and value[1:2] not in ("/", "\\"):
-        return
     fail(f"{value[:80]!r} is not an http(s) URL; only http:// and https:// links are accepted")
 
 
