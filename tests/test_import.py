@@ -329,3 +329,18 @@ def test_provider_gets_the_first_logo_a_document_gives_it(write_doc):
     )
 
     assert [image.url for image in provider.logos.all()] == ["/logos/b.png"]
+
+
+def test_parallel_parsing_imports_the_same_as_one_process(write_doc, tmp_path):
+    """Parser processes send back records, skips and errors (with their lines) intact."""
+    write_doc("bad.md", "---\ntitle: T\nquality: high\n---\n")
+    sources = [SEEDS, CORPUS, tmp_path]
+
+    parallel = run_import(*sources, jobs=2, batch_size=40, dry_run=True)
+    assert Article.objects.count() == 0
+    serial = run_import(*sources, jobs=1, batch_size=40)
+
+    assert parallel.stderr == serial.stderr
+    assert f"{tmp_path / 'bad.md'}:3: quality must be a whole number" in parallel.stderr
+    assert parallel.error.replace("Dry run, nothing written", "Imported") == serial.error
+    assert "144 created, 0 updated, 0 unchanged, 9 skipped, 1 failed" in serial.error

@@ -377,9 +377,9 @@ def insert_rows(model, rows: list[dict]) -> None:
     adapters = {
         "DateTimeField": ops.adapt_datetimefield_value,
         # Most extras are empty; adapt those once.
-        "JSONField": lambda value: ops.adapt_json_value(value, None)
-        if value
-        else empty_json[repr(value)],
+        "JSONField": lambda value: (
+            ops.adapt_json_value(value, None) if value else empty_json[repr(value)]
+        ),
     }
     adapt = [adapters.get(field.get_internal_type()) for field in fields]
     quote = connection.ops.quote_name

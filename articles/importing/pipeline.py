@@ -8,8 +8,10 @@ cheap. Everything else is parsed; a bad file becomes one message and the run goe
 from __future__ import annotations
 
 import hashlib
+import multiprocessing
 import os
 from collections.abc import Callable, Iterable
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -20,6 +22,8 @@ from .load import CREATED, FAILED, UNCHANGED, UPDATED, Document, Loader, Outcome
 from .parse import parse_document
 from .records import DocumentError, Skipped
 
+# Below this many files, starting parser processes costs more than it saves.
+PARALLEL_FROM = 1000
 # Folders are searched for these; a file named on the command line is read whatever its name.
 DOCUMENT_SUFFIXES = frozenset({".md", ".markdown", ".txt"})
 SKIPPED = "skipped"
@@ -56,56 +60,58 @@ class Importer:
         max_bytes: int,
         batch_size: int = 500,
         force: bool = False,
+        jobs: int | None = None,
         progress: Callable[[int, int], None] | None = None,
     ):
         self.max_bytes = max_bytes
         self.batch_size = batch_size
         self.force = force  # parse even files whose bytes are unchanged
+        self.jobs = jobs  # parser processes; None: one per core for large runs
         self.progress = progress or (lambda done, total: None)
 
     def run(self, paths: Iterable[str | Path], *, dry_run: bool = False) -> Report:
         report = Report()
         files = find_documents(paths, report)
-        with transaction.atomic():
-            self._import(files, report)
+        jobs = self.jobs or (os.cpu_count() or 1 if len(files) >= PARALLEL_FROM else 1)
+        with parsers(jobs) as parse, transaction.atomic():
+            self._import(files, report, parse)
             # A dry run does all the work, so its report is exact, and keeps none of it.
             transaction.set_rollback(dry_run)
         return report
 
-    def _import(self, files: list[Path], report: Report) -> None:
+    def _import(self, files: list[Path], report: Report, parse) -> None:
+        """Read and parse one chunk while the chunk before it is written."""
         loader = Loader()
-        done = 0
+        pending, done = None, 0
         for start in range(0, len(files), self.batch_size):
             chunk = files[start : start + self.batch_size]
-            read = [self._read(path, report) for path in chunk]
-            read = [item for item in read if item is not None]
-            known = (
-                set()
-                if self.force
-                else set(
-                    Article.objects.filter(source_hash__in=[h for _, h, _ in read]).values_list(
-                        "source_hash", flat=True
-                    )
+            parsing = parse(self._changed_files(chunk, report))
+            if pending is not None:
+                self._load(loader, pending.get(), report)
+                self.progress(done, len(files))
+            pending = parsing
+            done += len(chunk)
+        if pending is not None:
+            self._load(loader, pending.get(), report)
+            self.progress(done, len(files))
+
+    def _changed_files(self, chunk: list[Path], report: Report) -> list[tuple]:
+        """The chunk's files to parse: readable, and not byte for byte as last imported."""
+        read = [item for item in map(self._read, chunk, [report] * len(chunk)) if item]
+        known = set()
+        if not self.force:
+            known = set(
+                Article.objects.filter(source_hash__in=[h for _, h, _ in read]).values_list(
+                    "source_hash", flat=True
                 )
             )
-            batch: list[Document] = []
-            keys: set[str] = set()
-            for path, digest, data in read:
-                if digest in known:
-                    report.add(Outcome(path, UNCHANGED))
-                    continue
-                document = self._parse(path, digest, data, report)
-                if document is None:
-                    continue
-                if document.parsed.record.key in keys:
-                    # Two files for one article: load the first, so the second updates it.
-                    self._load(loader, batch, report)
-                    batch, keys = [], set()
-                batch.append(document)
-                keys.add(document.parsed.record.key)
-            self._load(loader, batch, report)
-            done += len(chunk)
-            self.progress(done, len(files))
+        jobs = []
+        for path, digest, data in read:
+            if digest in known:
+                report.add(Outcome(path, UNCHANGED))
+            else:
+                jobs.append((path, digest, data, self.max_bytes))
+        return jobs
 
     def _read(self, path: Path, report: Report) -> tuple[str, str, bytes] | None:
         name = str(path)
@@ -125,23 +131,63 @@ class Importer:
             return None
         return name, hashlib.sha256(data).hexdigest(), data
 
-    def _parse(self, path: str, digest: str, data: bytes, report: Report) -> Document | None:
-        try:
-            parsed = parse_document(data, max_bytes=self.max_bytes)
-        except DocumentError as error:
-            report.add(Outcome(path, FAILED, error.message, error.line))
-            return None
-        if isinstance(parsed, Skipped):
-            report.add(Outcome(path, SKIPPED, f"skipped: {parsed.reason}"))
-            return None
-        if parsed.repairs:
-            report.messages.append(f"{path}: repaired mojibake in {', '.join(parsed.repairs)}")
-        return Document(path, digest, parsed)
+    def _load(self, loader: Loader, parsed: list[tuple], report: Report) -> None:
+        batch: list[Document] = []
+        keys: set[str] = set()
+        for path, digest, result in parsed:
+            if isinstance(result, DocumentError):
+                report.add(Outcome(path, FAILED, result.message, result.line))
+                continue
+            if isinstance(result, Skipped):
+                report.add(Outcome(path, SKIPPED, f"skipped: {result.reason}"))
+                continue
+            if result.repairs:
+                report.messages.append(f"{path}: repaired mojibake in {', '.join(result.repairs)}")
+            if result.record.key in keys:
+                # Two files for one article: load the first, so the second updates it.
+                self._write(loader, batch, report)
+                batch, keys = [], set()
+            batch.append(Document(path, digest, result))
+            keys.add(result.record.key)
+        self._write(loader, batch, report)
 
-    def _load(self, loader: Loader, batch: list[Document], report: Report) -> None:
+    def _write(self, loader: Loader, batch: list[Document], report: Report) -> None:
         if batch:
             for outcome in loader.load(batch):
                 report.add(outcome)
+
+
+def parse_job(job: tuple[str, str, bytes, int]) -> tuple[str, str, object]:
+    """Parse one file's bytes; runs in a parser process, so errors come back as values."""
+    path, digest, data, max_bytes = job
+    try:
+        return path, digest, parse_document(data, max_bytes=max_bytes)
+    except DocumentError as error:
+        return path, digest, error
+
+
+class _Parsed:
+    """The in-process counterpart of a pool's AsyncResult."""
+
+    def __init__(self, jobs: list[tuple]):
+        self.results = [parse_job(job) for job in jobs]
+
+    def get(self) -> list[tuple]:
+        return self.results
+
+
+@contextmanager
+def parsers(jobs: int):
+    """A function that starts parsing a list of jobs and returns something to .get() from.
+
+    With more than one job, parsing runs in forked processes (parsing is pure Python, so
+    threads would wait on each other) while this process writes the previous chunk.
+    """
+    if jobs <= 1:
+        yield _Parsed
+        return
+    with multiprocessing.get_context("fork").Pool(jobs) as pool:
+        yield lambda batch: pool.map_async(parse_job, batch, chunksize=32)
 
 
 def find_documents(paths: Iterable[str | Path], report: Report) -> list[Path]:

@@ -21,6 +21,10 @@ class DocumentError(Exception):
     def __str__(self) -> str:
         return f"{self.line}: {self.message}" if self.line else self.message
 
+    def __reduce__(self):
+        # Parser processes send errors back pickled; keep the line.
+        return DocumentError, (self.message, self.line)
+
 
 @dataclass(frozen=True, slots=True)
 class Skipped:

@@ -33,6 +33,13 @@ class Command(BaseCommand):
             help="parse every file again, even those whose bytes have not changed",
         )
         parser.add_argument(
+            "--jobs",
+            type=int,
+            default=None,
+            metavar="N",
+            help="parser processes (default: one per CPU core for 1,000 files or more, else 1)",
+        )
+        parser.add_argument(
             "--batch-size",
             type=int,
             default=500,
@@ -40,14 +47,17 @@ class Command(BaseCommand):
             help="documents written per transaction (default: 500)",
         )
 
-    def handle(self, *args, paths, dry_run, force, batch_size, **options):
+    def handle(self, *args, paths, dry_run, force, jobs, batch_size, **options):
         if batch_size < 1:
             raise CommandError("--batch-size must be 1 or more.")
+        if jobs is not None and jobs < 1:
+            raise CommandError("--jobs must be 1 or more.")
         show_progress = options["verbosity"] > 0 and sys.stderr.isatty()
         importer = Importer(
             max_bytes=settings.NEWSROOM_IMPORT_MAX_BYTES,
             batch_size=batch_size,
             force=force,
+            jobs=jobs,
             progress=self.show_progress if show_progress else None,
         )
         report = importer.run(paths or [settings.NEWSROOM_SEEDS_DIR], dry_run=dry_run)
