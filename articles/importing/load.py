@@ -334,11 +334,11 @@ class Loader:
         RelatedItem.objects.filter(article_id__in=article_ids).exclude(url_key="").update(
             linked_article=local
         )
-        # ... and older related items to the articles this batch created.
+        # ... and older related items to the articles this batch created. (Filtering on
+        # url_key alone lets SQLite use its index; "and not linked yet" made it scan every
+        # unlinked item instead, a cost that grew with the table.)
         if created_keys:
-            RelatedItem.objects.filter(
-                linked_article__isnull=True, url_key__in=created_keys
-            ).update(linked_article=local)
+            RelatedItem.objects.filter(url_key__in=created_keys).update(linked_article=local)
 
 
 def image_rows(records: tuple[ImageRecord, ...], role: str, **owner) -> list[dict]:

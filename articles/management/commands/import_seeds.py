@@ -5,7 +5,7 @@ import sys
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from articles.importing.pipeline import Importer
+from articles.importing.pipeline import BATCH_SIZE, Importer
 
 
 class Command(BaseCommand):
@@ -42,9 +42,9 @@ class Command(BaseCommand):
         parser.add_argument(
             "--batch-size",
             type=int,
-            default=500,
+            default=BATCH_SIZE,
             metavar="N",
-            help="documents written per transaction (default: 500)",
+            help=f"documents written per transaction (default: {BATCH_SIZE})",
         )
 
     def handle(self, *args, paths, dry_run, force, jobs, batch_size, **options):

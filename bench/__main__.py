@@ -1,0 +1,36 @@
+"""`make bench`: run the benchmarks and print each figure beside its same-run baseline.
+
+Runs against a throw-away SQLite database in a temporary folder, with production
+settings (DEBUG off), so nothing of the developer's own database is touched.
+"""
+
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+
+def main() -> int:
+    workdir = Path(tempfile.mkdtemp(prefix="newsroom-bench-"))
+    os.environ["DATABASE_URL"] = f"sqlite:///{workdir / 'bench.sqlite3'}"
+    os.environ["DJANGO_DEBUG"] = "0"
+    os.environ.setdefault("DJANGO_SECRET_KEY", "bench-only-" + "x" * 40)
+    os.environ.pop("REDIS_URL", None)
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "newsroom.settings")
+    import django
+
+    django.setup()
+    from . import importing
+
+    print(f"Newsroom benchmarks ({os.cpu_count()} cores); work folder {workdir}")
+    results = importing.run(workdir)
+    print()
+    width = max(len(r.name) for r in results)
+    for r in results:
+        verdict = "" if r.target is None else ("  ok" if r.met else "  BELOW TARGET")
+        print(f"{r.name:<{width}}  {r.text}{verdict}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
