@@ -51,6 +51,8 @@ class Article(models.Model):
     """A news article from a provider's feed, or an in-house article with a body."""
 
     class EditorialField(models.TextChoices):
+        """Fields editors own: once an editor sets one, imports leave it alone."""
+
         IS_PUBLISHED = "is_published", "Published"
         QUALITY = "quality", "Quality"
 

@@ -1,11 +1,14 @@
 """The import command on real documents: faithful fields, idempotence, editors' decisions."""
 
+import io
 from datetime import UTC, datetime
 
 import pytest
+from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from articles.importing.load import Loader
 from articles.models import Article, ArticleTopic, Image, Provider, RelatedItem, Topic
 
 from .conftest import CORPUS, SEEDS, run_import
@@ -344,3 +347,48 @@ def test_parallel_parsing_imports_the_same_as_one_process(write_doc, tmp_path):
     assert f"{tmp_path / 'bad.md'}:3: quality must be a whole number" in parallel.stderr
     assert parallel.error.replace("Dry run, nothing written", "Imported") == serial.error
     assert "144 created, 0 updated, 0 unchanged, 9 skipped, 1 failed" in serial.error
+
+
+class Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_progress_is_shown_on_a_terminal_only():
+    terminal = Terminal()
+    call_command("import_seeds", str(CORPUS), stdout=io.StringIO(), stderr=terminal)
+    assert "\rimporting: 148/148 files" in terminal.getvalue()
+
+    piped = io.StringIO()
+    call_command("import_seeds", str(CORPUS), stdout=io.StringIO(), stderr=piped, force=True)
+    assert "importing:" not in piped.getvalue()
+
+
+def test_a_document_the_database_refuses_fails_alone(write_doc, tmp_path, monkeypatch):
+    """Validation should catch everything; if the database still refuses a document, the
+    batch is retried one document at a time so the others go in whole."""
+    write_doc("a.md", doc(url="https://example.com/a", title="Good A"))
+    write_doc("b.md", doc(url="https://example.com/b", title="Refused"))
+    write_doc("c.md", doc(url="https://example.com/c", title="Good C"))
+    article_row = Loader._article
+
+    def refuse_one(self, document, now):
+        row = article_row(self, document, now)
+        if row["title"] == "Refused":
+            row["heat"] = -5  # breaks the article_heat_gte_minus_1 check constraint
+        return row
+
+    monkeypatch.setattr(Loader, "_article", refuse_one)
+    run = run_import(tmp_path)
+
+    assert run.failed
+    assert "2 created, 0 updated, 0 unchanged, 0 skipped, 1 failed" in run.error
+    assert f"{tmp_path / 'b.md'}: the database refused it" in run.stderr
+    assert set(Article.objects.values_list("title", flat=True)) == {"Good A", "Good C"}
+    assert ArticleTopic.objects.count() == 4  # no rows of the refused article
+
+
+def test_lists_are_limited(write_doc):
+    topics = "".join(f"  - T{n}\n" for n in range(1001))
+    run = run_import(write_doc("a.md", f"---\ntitle: T\ntopics:\n{topics}---\n"))
+    assert "topics has 1,001 items; the limit is 1,000" in run.stderr

@@ -57,7 +57,6 @@ def article_record(article: Article) -> ArticleRecord:
     extra = dict(article.extra)
     provider_extra = extra.pop("provider", {})
     images = list(article.images.all())
-    editor_set = set(article.editor_fields)
     return ArticleRecord(
         key=article.source_key,
         title=article.title,
@@ -74,7 +73,8 @@ def article_record(article: Article) -> ArticleRecord:
         heat=article.heat,
         # The editors' decision when they made one, else what the feed said.
         published=article.is_published
-        if article.feed_published is not None or "is_published" in editor_set
+        if article.feed_published is not None
+        or article.is_set_by_editor(Article.EditorialField.IS_PUBLISHED)
         else None,
         provider=ProviderRecord(
             name=article.provider_name,

@@ -47,7 +47,7 @@ SOURCE_FIELDS = [
     "record_hash",
     "updated_at",
 ]
-EDITORIAL_FIELDS = ["is_published", "quality"]
+EDITORIAL_FIELDS = list(Article.EditorialField.values)
 
 
 @dataclass(frozen=True, slots=True)

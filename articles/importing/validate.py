@@ -40,6 +40,7 @@ MAX_TITLE = 500
 MAX_NAME = 200
 MAX_LABEL = 100  # topics
 MAX_WORD = 50  # category, type
+MAX_ITEMS = 1000  # in a list: related items, images, topics (the corpus has at most 62)
 
 ARTICLE_KEYS = frozenset(
     {
@@ -168,6 +169,8 @@ class Fields:
             return []
         if not isinstance(value, list):
             self.fail(key, f"must be a list, got {describe(value)}")
+        if len(value) > MAX_ITEMS:
+            self.fail(key, f"has {len(value):,} items; the limit is {MAX_ITEMS:,}")
         items = []
         for index, item in enumerate(value):
             if not isinstance(item, LinedDict):
@@ -184,6 +187,8 @@ class Fields:
             return ()
         if not isinstance(value, list):
             self.fail(key, f"must be a list of names, got {describe(value)}")
+        if len(value) > MAX_ITEMS:
+            self.fail(key, f"has {len(value):,} items; the limit is {MAX_ITEMS:,}")
         labels: dict[str, None] = {}  # ordered, without repeats
         for item in value:
             if not isinstance(item, str) or not item.strip():

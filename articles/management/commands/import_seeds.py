@@ -1,7 +1,5 @@
 """`manage.py import_seeds [PATH ...]`: import front-matter documents (default: seeds/)."""
 
-import sys
-
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
@@ -52,7 +50,7 @@ class Command(BaseCommand):
             raise CommandError("--batch-size must be 1 or more.")
         if jobs is not None and jobs < 1:
             raise CommandError("--jobs must be 1 or more.")
-        show_progress = options["verbosity"] > 0 and sys.stderr.isatty()
+        show_progress = options["verbosity"] > 0 and self.stderr.isatty()
         importer = Importer(
             max_bytes=settings.NEWSROOM_IMPORT_MAX_BYTES,
             batch_size=batch_size,
