@@ -76,14 +76,7 @@ def article_record(article: Article) -> ArticleRecord:
         if article.feed_published is not None
         or article.is_set_by_editor(Article.EditorialField.IS_PUBLISHED)
         else None,
-        provider=ProviderRecord(
-            name=article.provider_name,
-            domain=article.provider.domain,
-            logos=_images(images, Image.Role.LOGO),
-            extra=provider_extra,
-        )
-        if article.provider
-        else None,
+        provider=_provider(article, images, provider_extra),
         topics=tuple(link.topic.name for link in article.article_topics.all()),
         images=_images(images, Image.Role.LEAD),
         related=tuple(_related(item) for item in article.related_items.all()),
@@ -105,16 +98,21 @@ def _related(item: RelatedItem) -> RelatedRecord:
         amp_url=item.amp_url,
         cdn_amp_url=item.cdn_amp_url,
         type=item.type,
-        provider=ProviderRecord(
-            name=item.provider_name,
-            domain=item.provider.domain,
-            logos=_images(images, Image.Role.LOGO),
-            extra=provider_extra,
-        )
-        if item.provider
-        else None,
+        provider=_provider(item, images, provider_extra),
         quality=item.quality,
         images=_images(images, Image.Role.LEAD),
+        extra=extra,
+    )
+
+
+def _provider(owner: Article | RelatedItem, images: list[Image], extra: dict):
+    """The provider as the owner's document gave it: its name there, and its logos there."""
+    if owner.provider is None:
+        return None
+    return ProviderRecord(
+        name=owner.provider_name,
+        domain=owner.provider.domain,
+        logos=_images(images, Image.Role.LOGO),
         extra=extra,
     )
 
