@@ -5,7 +5,7 @@ from datetime import UTC, datetime
 
 import pytest
 from django.core.management import call_command
-from django.db import connection
+from django.db import OperationalError, connection
 from django.test.utils import CaptureQueriesContext
 
 from articles.importing.load import Loader
@@ -392,3 +392,15 @@ def test_lists_are_limited(write_doc):
     topics = "".join(f"  - T{n}\n" for n in range(1001))
     run = run_import(write_doc("a.md", f"---\ntitle: T\ntopics:\n{topics}---\n"))
     assert "topics has 1,001 items; the limit is 1,000" in run.stderr
+
+
+def test_a_database_failure_ends_the_run_with_a_clear_message(monkeypatch):
+    def locked(self, documents):
+        raise OperationalError("database is locked")
+
+    monkeypatch.setattr(Loader, "load", locked)
+    run = run_import(SEEDS)
+
+    assert run.failed
+    assert "The database failed during the import: database is locked" in run.error
+    assert "run the import again" in run.error

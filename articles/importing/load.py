@@ -13,7 +13,7 @@ import hashlib
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db import DatabaseError, connection, transaction
+from django.db import DataError, IntegrityError, connection, transaction
 from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 from django.utils.text import slugify
@@ -83,8 +83,9 @@ class Loader:
         try:
             with transaction.atomic():
                 return self._load_batch(documents)
-        except DatabaseError:
-            # Caches may name rows of the rolled-back transaction.
+        except (IntegrityError, DataError):
+            # The database refused some row (a connection or lock failure is not retried:
+            # it goes up to the command). Caches may name rows of the rolled-back batch.
             self.provider_ids.clear()
             self.topic_ids.clear()
             self.providers_with_logos.clear()
@@ -94,7 +95,7 @@ class Loader:
         for document in documents:
             try:
                 outcomes += self.load([document])
-            except DatabaseError as error:
+            except (IntegrityError, DataError) as error:
                 message = f"the database refused it: {error}".splitlines()[0]
                 outcomes.append(Outcome(document.path, FAILED, message))
         return outcomes

@@ -2,6 +2,7 @@
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
+from django.db import DatabaseError
 
 from articles.importing.pipeline import BATCH_SIZE, Importer
 
@@ -58,7 +59,13 @@ class Command(BaseCommand):
             jobs=jobs,
             progress=self.show_progress if show_progress else None,
         )
-        report = importer.run(paths or [settings.NEWSROOM_SEEDS_DIR], dry_run=dry_run)
+        try:
+            report = importer.run(paths or [settings.NEWSROOM_SEEDS_DIR], dry_run=dry_run)
+        except DatabaseError as error:
+            raise CommandError(
+                f"The database failed during the import: {error}. Batches written before "
+                "the failure are kept whole; run the import again to complete it."
+            ) from error
         if show_progress:
             self.stderr.write("\r\033[K", ending="")
         for message in report.messages:
