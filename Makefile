@@ -24,6 +24,7 @@ install-dev: $(VENV)/.installed-dev
 
 run: install
 	$(MANAGE) migrate --no-input
+	$(MANAGE) createcachetable
 	$(MANAGE) import_seeds
 	$(MANAGE) runserver $(HOST)
 

@@ -8,6 +8,7 @@ orderings and filters the pages and the API offer.
 from django.core.validators import MaxValueValidator
 from django.db import models
 from django.db.models import Q
+from django.urls import reverse
 
 EDITOR_MAX_QUALITY = 1000
 
@@ -27,6 +28,9 @@ class Provider(models.Model):
     def __str__(self):
         return self.name or self.domain
 
+    def get_absolute_url(self):
+        return reverse("articles:provider", kwargs={"slug": self.slug})
+
 
 class Topic(models.Model):
     """A subject label articles are filed under, e.g. "AI Ethics"."""
@@ -39,6 +43,9 @@ class Topic(models.Model):
 
     def __str__(self):
         return self.name
+
+    def get_absolute_url(self):
+        return reverse("articles:topic", kwargs={"slug": self.slug})
 
 
 class ArticleQuerySet(models.QuerySet):
@@ -161,6 +168,14 @@ class Article(models.Model):
 
     def __str__(self):
         return self.title
+
+    def get_absolute_url(self):
+        return reverse("articles:article", kwargs={"slug": self.slug})
+
+    @property
+    def original_link(self) -> str:
+        """Where the story itself is: the web URL, else the original URL."""
+        return self.web_url or self.original_url
 
     def is_set_by_editor(self, field: str) -> bool:
         return field in self.editor_fields

@@ -1,8 +1,9 @@
 """URL routes of the whole site; each app names its own in its urls module."""
 
 from django.contrib import admin
-from django.urls import path
+from django.urls import include, path
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path("", include("articles.urls")),
 ]

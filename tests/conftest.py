@@ -43,3 +43,26 @@ def write_doc(tmp_path):
         return path
 
     return write
+
+
+@pytest.fixture(autouse=True)
+def isolated_caches(settings):
+    """Each test starts with empty in-memory caches and unhashed static file names."""
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": "pages",
+        },
+        "shared": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": "shared",
+        },
+    }
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+    from django.core.cache import caches
+
+    for alias in ("default", "shared"):
+        caches[alias].clear()

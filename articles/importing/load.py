@@ -18,6 +18,7 @@ from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 from django.utils.text import slugify
 
+from ..cache import content_changed
 from ..models import Article, ArticleTopic, Image, Provider, RelatedItem, Topic
 from .records import ArticleRecord, ImageRecord, ParsedDocument, ProviderRecord
 
@@ -161,6 +162,7 @@ class Loader:
             self._delete_children([article.id for article in updated])
 
         self._create_children([(ids[d.parsed.record.key], d) for d in changed])
+        content_changed()  # cached public pages go stale when this batch commits
         self._link_related(list(ids.values()), [d.parsed.record.key for d in to_create])
         return outcomes
 

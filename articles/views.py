@@ -1,0 +1,148 @@
+"""The public site: generic class-based views over `Article.objects.published()`.
+
+Every list prefetches what its template shows, so a page costs the same few queries
+whatever its size. Anonymous pages are cached whole (see cache.py); staff see unpublished
+articles as previews, marked and kept out of search engines.
+"""
+
+from django.db import DatabaseError, connection
+from django.db.models import Count, Prefetch, Q
+from django.http import HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404
+from django.utils.decorators import method_decorator
+from django.views.decorators.http import require_GET
+from django.views.generic import DetailView, ListView
+
+from .cache import cached_page
+from .models import Article, ArticleTopic, Image, Provider, RelatedItem, Topic
+
+PAGE_SIZE = 20
+
+
+def article_cards(queryset):
+    """Articles with what a list shows of each: provider, topics, lead image."""
+    return queryset.select_related("provider").prefetch_related(
+        Prefetch("article_topics", ArticleTopic.objects.select_related("topic")),
+        Prefetch(
+            "images",
+            Image.objects.filter(role=Image.Role.LEAD).order_by("position"),
+            to_attr="lead_images",
+        ),
+    )
+
+
+@method_decorator(cached_page, name="dispatch")
+class ArticleListView(ListView):
+    """A paginated list of published articles, newest first."""
+
+    paginate_by = PAGE_SIZE
+    context_object_name = "articles"
+
+    def get_queryset(self):
+        return article_cards(Article.objects.published())
+
+
+class HomeView(ArticleListView):
+    template_name = "articles/home.html"
+
+
+@method_decorator(cached_page, name="dispatch")
+class ArticleDetailView(DetailView):
+    template_name = "articles/article_detail.html"
+    context_object_name = "article"
+
+    def get_queryset(self):
+        # Staff may preview what is not published yet; everyone else gets a 404 for it.
+        staff = self.request.user.is_staff
+        visible = Article.objects.all() if staff else Article.objects.published()
+        return visible.select_related("provider").prefetch_related(
+            Prefetch("article_topics", ArticleTopic.objects.select_related("topic")),
+            Prefetch("images", Image.objects.order_by("position")),
+            Prefetch("related_items", RelatedItem.objects.select_related("linked_article")),
+        )
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        images = list(self.object.images.all())
+        context["lead_image"] = next((i for i in images if i.role == Image.Role.LEAD), None)
+        context["logo"] = next((i for i in images if i.role == Image.Role.LOGO), None)
+        context["preview"] = not self.object.is_published
+        return context
+
+
+@method_decorator(cached_page, name="dispatch")
+class TopicListView(ListView):
+    template_name = "articles/topic_list.html"
+    context_object_name = "topics"
+
+    def get_queryset(self):
+        published = Count("articles", filter=Q(articles__is_published=True))
+        return Topic.objects.annotate(published=published).filter(published__gt=0)
+
+
+class ProviderListView(TopicListView):
+    template_name = "articles/provider_list.html"
+    context_object_name = "providers"
+
+    def get_queryset(self):
+        published = Count("articles", filter=Q(articles__is_published=True))
+        return Provider.objects.annotate(published=published).filter(published__gt=0)
+
+
+class TopicDetailView(ArticleListView):
+    """One topic's published articles."""
+
+    template_name = "articles/topic_detail.html"
+
+    def get_queryset(self):
+        self.topic = get_object_or_404(Topic, slug=self.kwargs["slug"])
+        return article_cards(Article.objects.published().filter(topics=self.topic))
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(topic=self.topic, **kwargs)
+
+
+class ProviderDetailView(ArticleListView):
+    """One provider's published articles."""
+
+    template_name = "articles/provider_detail.html"
+
+    def get_queryset(self):
+        self.provider = get_object_or_404(Provider, slug=self.kwargs["slug"])
+        return article_cards(Article.objects.published().filter(provider=self.provider))
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(provider=self.provider, **kwargs)
+
+
+class SearchView(ArticleListView):
+    """Full-text search over published articles, best match first."""
+
+    template_name = "articles/search.html"
+
+    def get_queryset(self):
+        from .search import search
+
+        self.query = self.request.GET.get("q", "").strip()[:200]
+        return article_cards(search(self.query, Article.objects.published()))
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(query=self.query, **kwargs)
+
+
+@require_GET
+def healthz(request):
+    """200 when the database answers, 503 when it does not (for load balancers)."""
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+    except DatabaseError:
+        return JsonResponse({"status": "unavailable", "database": "down"}, status=503)
+    return JsonResponse({"status": "ok"})
+
+
+@require_GET
+def robots_txt(request):
+    sitemap = request.build_absolute_uri("/sitemap.xml")
+    lines = ["User-agent: *", "Disallow: /admin/", "Disallow: /search/", f"Sitemap: {sitemap}"]
+    return HttpResponse("\n".join(lines) + "\n", content_type="text/plain")

@@ -1,0 +1,145 @@
+"""The public site: what readers see, and what they must never see."""
+
+import pytest
+from django.urls import reverse
+
+from articles.models import ArticleTopic, Image, RelatedItem
+
+from .factories import ArticleFactory, TopicFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def with_topic_and_image(article, topic):
+    ArticleTopic.objects.create(article=article, topic=topic, position=0)
+    Image.objects.create(article=article, url="https://img.example/a.jpg", width=800, height=450)
+    return article
+
+
+@pytest.fixture
+def topic():
+    return TopicFactory(name="AI Ethics", slug="ai-ethics")
+
+
+def test_home_lists_published_articles_only(client):
+    ArticleFactory(title="Shown story")
+    ArticleFactory(title="Held story", is_published=False)
+    page = client.get("/")
+    assert page.status_code == 200
+    assert b"Shown story" in page.content
+    assert b"Held story" not in page.content
+
+
+@pytest.mark.parametrize("count", [1, 20])
+def test_home_costs_four_queries_whatever_the_page_size(
+    client, topic, count, django_assert_num_queries
+):
+    for _ in range(count):
+        with_topic_and_image(ArticleFactory(), topic)
+    with django_assert_num_queries(4):  # count, page, topics, images
+        assert client.get("/").status_code == 200
+
+
+def test_article_page_costs_four_queries(client, topic, django_assert_num_queries):
+    article = with_topic_and_image(ArticleFactory(), topic)
+    for n in range(5):
+        RelatedItem.objects.create(
+            article=article, position=n, title=f"R{n}", web_url=f"https://r.example/{n}"
+        )
+    with django_assert_num_queries(4):  # article, topics, images, related items
+        assert client.get(article.get_absolute_url()).status_code == 200
+
+
+def test_article_page_shows_the_story_and_its_metadata(client, topic):
+    article = with_topic_and_image(
+        ArticleFactory(title="Robots learn", excerpt="They learn fast.", provider_name="Wired"),
+        topic,
+    )
+    page = client.get(article.get_absolute_url()).content.decode()
+    assert "<h1>Robots learn</h1>" in page
+    assert f'<time datetime="{article.published_at.isoformat()}"' in page
+    assert 'loading="lazy"' in page and 'width="800" height="450"' in page
+    assert f'href="{article.web_url}" rel="noopener noreferrer"' in page
+    assert f'<link rel="canonical" href="http://testserver{article.get_absolute_url()}">' in page
+    assert '<meta property="og:title" content="Robots learn">' in page
+    assert '"@type": "NewsArticle"' in page
+    assert 'href="/topics/ai-ethics/"' in page
+
+
+def test_unpublished_article_is_a_404_to_the_public(client):
+    held = ArticleFactory(is_published=False)
+    assert client.get(held.get_absolute_url()).status_code == 404
+
+
+def test_staff_preview_unpublished_articles_marked_and_not_indexable(admin_client):
+    held = ArticleFactory(is_published=False, title="Held back")
+    page = admin_client.get(held.get_absolute_url())
+    assert page.status_code == 200
+    assert b"Preview:" in page.content
+    assert b'<meta name="robots" content="noindex, nofollow">' in page.content
+
+
+def test_related_items_link_to_our_page_only_when_published_here(client):
+    article = ArticleFactory()
+    here = ArticleFactory(title="Ours")
+    held = ArticleFactory(title="Held", is_published=False)
+    RelatedItem.objects.create(
+        article=article,
+        position=0,
+        title="Ours",
+        linked_article=here,
+        web_url="https://x.example/ours",
+    )
+    RelatedItem.objects.create(
+        article=article,
+        position=1,
+        title="Held",
+        linked_article=held,
+        web_url="https://x.example/held",
+    )
+    page = client.get(article.get_absolute_url()).content.decode()
+    assert f'href="{here.get_absolute_url()}">Ours' in page
+    assert held.get_absolute_url() not in page
+    assert 'href="https://x.example/held"' in page
+
+
+def test_topic_and_provider_pages(client, topic):
+    shown = with_topic_and_image(ArticleFactory(title="On ethics"), topic)
+    with_topic_and_image(ArticleFactory(title="Held ethics", is_published=False), topic)
+    page = client.get(reverse("articles:topic", args=[topic.slug]))
+    assert b"On ethics" in page.content and b"Held ethics" not in page.content
+    index = client.get(reverse("articles:topics")).content.decode()
+    assert 'href="/topics/ai-ethics/">AI Ethics</a> <span class="count">1</span>' in index
+    provider_page = client.get(shown.provider.get_absolute_url())
+    assert b"On ethics" in provider_page.content
+    assert client.get("/topics/nope/").status_code == 404
+
+
+def test_topics_with_only_unpublished_articles_are_not_listed(client, topic):
+    with_topic_and_image(ArticleFactory(is_published=False), topic)
+    assert b"AI Ethics" not in client.get(reverse("articles:topics")).content
+
+
+def test_healthz_and_robots(client):
+    assert client.get("/healthz").json() == {"status": "ok"}
+    robots = client.get("/robots.txt")
+    assert robots["Content-Type"] == "text/plain"
+    assert b"Sitemap: http://testserver/sitemap.xml" in robots.content
+
+
+def test_404_page_is_the_sites_own(client):
+    page = client.get("/no/such/page/")
+    assert page.status_code == 404
+    assert b"We can\xe2\x80\x99t find that page" in page.content
+
+
+def test_markdown_body_is_rendered_and_sanitised(client):
+    article = ArticleFactory(
+        body="## Heading\n\n*Fine* text [link](https://ok.example) [bad](javascript:alert(1))\n\n"
+        "<script>alert(1)</script><img src=x onerror=alert(1)>"
+    )
+    page = client.get(article.get_absolute_url()).content.decode()
+    assert "<h2>Heading</h2>" in page and "<em>Fine</em>" in page
+    assert '<a href="https://ok.example" rel="noopener noreferrer nofollow">link</a>' in page
+    assert "javascript:" not in page
+    assert "<script>alert" not in page and "onerror" not in page

@@ -1,0 +1,83 @@
+"""Hostile content is inert everywhere it is shown; secrets never reach the public."""
+
+import json
+import re
+from html.parser import HTMLParser
+
+import pytest
+
+from articles.models import ArticleTopic, RelatedItem
+
+from .factories import ArticleFactory, TopicFactory
+
+pytestmark = pytest.mark.django_db
+
+SCRIPT = "<script>alert(1)</script>"
+HANDLER = '<img src=x onerror="alert(2)">'
+HOSTILE_TITLE = f"Robots {SCRIPT} {HANDLER} </title><svg onload=alert(3)>"
+HOSTILE_TEXT = f'Read {SCRIPT} <a href="javascript:alert(4)">this</a> " onmouseover="alert(5)'
+
+
+@pytest.fixture
+def hostile(db):
+    topic = TopicFactory(name="Robots", slug="robots")
+    article = ArticleFactory(
+        title=HOSTILE_TITLE,
+        excerpt=HOSTILE_TEXT,
+        body=f"{HOSTILE_TEXT}\n\n[click](javascript:alert(6)) <iframe src=//evil></iframe>",
+        provider_name=f"Evil {SCRIPT}",
+        secured="TOP-SECRET-VALUE;abc==",
+    )
+    ArticleTopic.objects.create(article=article, topic=topic, position=0)
+    RelatedItem.objects.create(
+        article=article, position=0, title=HOSTILE_TITLE, web_url="https://x.example/r"
+    )
+    return article
+
+
+class Markup(HTMLParser):
+    """The tags and attributes a browser would see."""
+
+    def __init__(self, html: str):
+        super().__init__()
+        self.tags: list[tuple[str, dict]] = []
+        self.feed(html)
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.append((tag, dict(attrs)))
+
+
+def assert_inert(html: str) -> None:
+    """No tag or attribute from the payloads survived as markup."""
+    for tag, attrs in Markup(html).tags:
+        assert tag not in ("img", "svg", "iframe") or attrs.get("src") != "x", (tag, attrs)
+        assert tag not in ("svg", "iframe"), tag
+        assert tag != "script" or attrs.get("type") == "application/ld+json", attrs
+        assert not [name for name in attrs if name.startswith("on")], (tag, attrs)
+        for name in ("href", "src"):
+            assert not (attrs.get(name) or "").strip().lower().startswith("javascript:"), attrs
+    assert "TOP-SECRET-VALUE" not in html
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["/", "/topics/robots/", "/topics/", "/providers/", "ARTICLE", "PROVIDER"],
+)
+def test_hostile_content_is_escaped_on_every_page(client, hostile, url):
+    url = {
+        "ARTICLE": hostile.get_absolute_url(),
+        "PROVIDER": hostile.provider.get_absolute_url(),
+    }.get(url, url)
+    response = client.get(url)
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert_inert(html)
+    if url in ("/", hostile.get_absolute_url()):
+        assert "Robots &lt;script&gt;alert(1)&lt;/script&gt;" in html
+
+
+def test_json_ld_cannot_close_its_script_tag(client, hostile):
+    html = client.get(hostile.get_absolute_url()).content.decode()
+    block = re.search(r'<script type="application/ld\+json">(.*?)</script>', html, re.S).group(1)
+    assert "<" not in block  # every < is \u003c, so no value ends the tag
+    assert json.loads(block)["headline"].startswith("Robots <script>")
