@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 MANAGE := $(BIN)/python manage.py
 HOST ?= 127.0.0.1:8000
 
-.PHONY: install install-dev run test lint bench clean
+.PHONY: install install-dev run test lint bench browser-deps clean
 
 # The venv is rebuilt only when pyproject.toml changes; the stamp records the last install.
 $(VENV)/.installed: pyproject.toml
@@ -37,6 +37,12 @@ test: lint
 
 bench: install-dev
 	$(BIN)/python -m bench
+
+# Debian's Chromium for the browser tests; Playwright drives it by path (its own browser
+# download cannot work here). Needs root, as in CI; without it the browser tests skip.
+browser-deps:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .ruff_cache .hypothesis
