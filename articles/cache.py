@@ -62,7 +62,11 @@ def cached_page(view):
     @wraps(view)
     def wrapper(request, *args, **kwargs):
         # Signed-in users (editors) see previews and their own state: never cached.
-        if request.method not in ("GET", "HEAD") or request.user.is_authenticated:
+        if (
+            request.method not in ("GET", "HEAD")
+            or request.user.is_authenticated
+            or settings.NEWSROOM_PAGE_CACHE_SECONDS <= 0  # caching switched off
+        ):
             return view(request, *args, **kwargs)
         key = f"newsroom:page:{content_version()}:{request.get_full_path()}"
         pages = caches["default"]

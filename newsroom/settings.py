@@ -138,6 +138,7 @@ else:
         },
     }
 # Seconds a public page stays cached; any change to the content invalidates it sooner.
+# 0 switches page caching off.
 NEWSROOM_PAGE_CACHE_SECONDS = int(os.environ.get("NEWSROOM_PAGE_CACHE_SECONDS", 600))
 
 AUTH_PASSWORD_VALIDATORS = [
