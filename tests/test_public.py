@@ -1,5 +1,7 @@
 """The public site: what readers see, and what they must never see."""
 
+import re
+
 import pytest
 from django.urls import reverse
 
@@ -143,3 +145,26 @@ def test_markdown_body_is_rendered_and_sanitised(client):
     assert '<a href="https://ok.example" rel="noopener noreferrer nofollow">link</a>' in page
     assert "javascript:" not in page
     assert "<script>alert" not in page and "onerror" not in page
+
+
+def test_static_files_get_hashed_names_and_are_served_by_whitenoise(settings, tmp_path, client):
+    from django.contrib.staticfiles.storage import staticfiles_storage
+    from django.core.management import call_command
+
+    settings.STATIC_ROOT = tmp_path
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+    }
+    call_command("collectstatic", interactive=False, verbosity=0)
+    hashed = staticfiles_storage.url("css/site.css")
+    assert re.fullmatch(r"/static/css/site\.[0-9a-f]{12}\.css", hashed)
+    assert (tmp_path / hashed.removeprefix("/static/")).with_suffix(".css.gz").exists()
+    assert hashed.encode() in client.get("/").content
+
+
+def test_the_500_page_stands_alone():
+    from django.template.loader import render_to_string
+
+    html = render_to_string("500.html")
+    assert "Something went wrong" in html
