@@ -68,7 +68,8 @@ def cached_page(view):
             or settings.NEWSROOM_PAGE_CACHE_SECONDS <= 0  # caching switched off
         ):
             return view(request, *args, **kwargs)
-        key = f"newsroom:page:{content_version()}:{request.get_full_path()}"
+        # The host is part of the key: pages and feeds carry absolute URLs built from it.
+        key = f"newsroom:page:{content_version()}:{request.get_host()}{request.get_full_path()}"
         pages = caches["default"]
         response = pages.get(key)
         if response is None:

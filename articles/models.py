@@ -51,7 +51,13 @@ class Topic(models.Model):
 class ArticleQuerySet(models.QuerySet):
     def published(self):
         """What the public may see: every page, feed, sitemap and anonymous API goes here."""
-        return self.filter(is_published=True)
+        return self.filter(published_rule())
+
+
+def published_rule(through: str = "") -> Q:
+    """The visibility rule as a condition, for counting an article's published relations:
+    `published_rule("articles")` on a Topic or Provider queryset."""
+    return Q(**{f"{through}__is_published" if through else "is_published": True})
 
 
 class Article(models.Model):

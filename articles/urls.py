@@ -3,6 +3,7 @@
 from django.urls import path
 
 from . import views
+from .feeds import LatestArticlesAtomFeed, LatestArticlesFeed, TopicFeed
 
 app_name = "articles"
 
@@ -16,4 +17,7 @@ urlpatterns = [
     path("search/", views.SearchView.as_view(), name="search"),
     path("healthz", views.healthz, name="healthz"),
     path("robots.txt", views.robots_txt, name="robots"),
+    path("feed/", LatestArticlesFeed(), name="feed"),
+    path("feed/atom/", LatestArticlesAtomFeed(), name="feed-atom"),
+    path("topics/<slug:slug>/feed/", TopicFeed(), name="topic-feed"),
 ]

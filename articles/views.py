@@ -6,7 +6,7 @@ articles as previews, marked and kept out of search engines.
 """
 
 from django.db import DatabaseError, connection
-from django.db.models import Count, Prefetch, Q
+from django.db.models import Count, Prefetch
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404
 from django.utils.decorators import method_decorator
@@ -14,7 +14,7 @@ from django.views.decorators.http import require_GET
 from django.views.generic import DetailView, ListView
 
 from .cache import cached_page
-from .models import Article, ArticleTopic, Image, Provider, RelatedItem, Topic
+from .models import Article, ArticleTopic, Image, Provider, RelatedItem, Topic, published_rule
 
 PAGE_SIZE = 20
 
@@ -76,7 +76,7 @@ class TopicListView(ListView):
     context_object_name = "topics"
 
     def get_queryset(self):
-        published = Count("articles", filter=Q(articles__is_published=True))
+        published = Count("articles", filter=published_rule("articles"))
         return Topic.objects.annotate(published=published).filter(published__gt=0)
 
 
@@ -85,7 +85,7 @@ class ProviderListView(TopicListView):
     context_object_name = "providers"
 
     def get_queryset(self):
-        published = Count("articles", filter=Q(articles__is_published=True))
+        published = Count("articles", filter=published_rule("articles"))
         return Provider.objects.annotate(published=published).filter(published__gt=0)
 
 
