@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 MANAGE := $(BIN)/python manage.py
 HOST ?= 127.0.0.1:8000
 
-.PHONY: install install-dev run test lint bench browser-deps clean
+.PHONY: install install-dev run test lint bench bench-deps browser-deps clean
 
 # The venv is rebuilt only when pyproject.toml changes; the stamp records the last install.
 $(VENV)/.installed: pyproject.toml
@@ -30,13 +30,21 @@ run: install
 
 lint: install-dev
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 
 test: lint
 	$(MANAGE) makemigrations --check --dry-run
 	$(BIN)/pytest
 
-bench: install-dev
+bench: install-dev bench-deps
 	$(BIN)/python -m bench
+
+# Debian's wrk, the HTTP benchmark's load generator. Needs root, as in CI; without it the
+# HTTP benchmark reports that wrk is missing and the import benchmark still runs.
+bench-deps:
+	@command -v wrk >/dev/null 2>&1 || { \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk; } || \
+	  echo "bench-deps: could not install wrk; the HTTP benchmark will say so" >&2
 
 # Debian's Chromium for the browser tests; Playwright drives it by path (its own browser
 # download cannot work here). Needs root, as in CI; without it the browser tests skip.

@@ -1,6 +1,7 @@
 """The import command on real documents: faithful fields, idempotence, editors' decisions."""
 
 import io
+import os
 from datetime import UTC, datetime
 
 import pytest
@@ -109,10 +110,19 @@ def test_second_import_changes_nothing():
     assert dict(Article.objects.values_list("id", "updated_at")) == stamps
 
 
-def test_forced_reimport_parses_again_and_still_changes_nothing():
+def test_forced_reimport_parses_again_and_still_changes_nothing(monkeypatch):
+    from articles.importing import pipeline
+
     run_import(SEEDS)
-    run = run_import(SEEDS, force=True)
-    assert "0 created, 0 updated, 5 unchanged" in run.stdout
+    parsed = []
+    original = pipeline.parse_document
+    monkeypatch.setattr(
+        pipeline, "parse_document", lambda data, **kw: parsed.append(1) or original(data, **kw)
+    )
+    assert "0 created, 0 updated, 5 unchanged" in run_import(SEEDS).stdout
+    assert parsed == []  # unchanged bytes are not even parsed
+    assert "0 created, 0 updated, 5 unchanged" in run_import(SEEDS, force=True).stdout
+    assert len(parsed) == 5  # parsed, and found equal by their content
 
 
 def test_changed_document_updates_in_place_and_keeps_its_slug(write_doc):
@@ -171,7 +181,8 @@ def test_key_is_the_canonical_web_url(write_doc):
     write_doc("a.md", doc(url="https://EXAMPLE.com/a#top"))
     write_doc("b.md", doc(url="https://example.com:443/a", title="Same article"))
     run = run_import(write_doc("a.md", doc(url="https://EXAMPLE.com/a#top")).parent)
-    assert "1 created, 1 updated" in run.stdout
+    assert "1 created, 0 updated, 0 unchanged, 1 skipped" in run.stdout
+    assert "b.md: skipped: " in run.stderr and "a.md is the same article" in run.stderr
     assert Article.objects.get().source_key == "https://example.com/a"
 
 
@@ -265,12 +276,26 @@ def test_unknown_keys_are_kept(write_doc):
     assert article.images.get().extra == {"alt": "A cat"}
 
 
-def test_two_files_for_one_article_in_one_run(write_doc, tmp_path):
+def test_two_files_for_one_article_the_first_wins_and_reruns_agree(write_doc, tmp_path):
     write_doc("1.md", doc(title="Old"))
     write_doc("2.md", doc(title="New"))
-    run = run_import(tmp_path, batch_size=10)
-    assert "1 created, 1 updated" in run.stdout
-    assert Article.objects.get().title == "New"
+    for _ in range(3):  # the same outcome every time: no flip-flopping between the two
+        run = run_import(tmp_path, batch_size=10)
+        assert Article.objects.get().title == "Old"
+        assert (
+            f"{tmp_path / '2.md'}: skipped: {tmp_path / '1.md'} is the same article" in run.stderr
+        )
+    assert "0 created, 0 updated, 1 unchanged, 1 skipped" in run.stdout
+
+
+def test_a_changed_first_file_still_updates_its_article(write_doc, tmp_path):
+    write_doc("1.md", doc(title="Old"))
+    write_doc("2.md", doc(title="Other copy"))
+    run_import(tmp_path)
+    write_doc("1.md", doc(title="Corrected"))
+    run = run_import(tmp_path)
+    assert "0 created, 1 updated, 0 unchanged, 1 skipped" in run.stdout
+    assert Article.objects.get().title == "Corrected"
 
 
 def test_folders_are_searched_recursively_for_documents(write_doc, tmp_path):
@@ -364,7 +389,8 @@ def test_progress_is_shown_on_a_terminal_only():
     assert "importing:" not in piped.getvalue()
 
 
-def test_a_document_the_database_refuses_fails_alone(write_doc, tmp_path, monkeypatch):
+@pytest.mark.parametrize("batch_size", [1, 10])
+def test_a_document_the_database_refuses_fails_alone(write_doc, tmp_path, monkeypatch, batch_size):
     """Validation should catch everything; if the database still refuses a document, the
     batch is retried one document at a time so the others go in whole."""
     write_doc("a.md", doc(url="https://example.com/a", title="Good A"))
@@ -379,7 +405,7 @@ def test_a_document_the_database_refuses_fails_alone(write_doc, tmp_path, monkey
         return row
 
     monkeypatch.setattr(Loader, "_article", refuse_one)
-    run = run_import(tmp_path)
+    run = run_import(tmp_path, batch_size=batch_size)
 
     assert run.failed
     assert "2 created, 0 updated, 0 unchanged, 0 skipped, 1 failed" in run.error
@@ -404,3 +430,26 @@ def test_a_database_failure_ends_the_run_with_a_clear_message(monkeypatch):
     assert run.failed
     assert "The database failed during the import: database is locked" in run.error
     assert "run the import again" in run.error
+
+
+def test_titles_topics_and_domains_without_latin_letters_import_run_after_run(write_doc, tmp_path):
+    for n, (title, topic, domain) in enumerate(
+        [("Новости", "Нейросети", "новости.рф"), ("人工知能", "人工知能", "例子.中国")]
+    ):
+        document = (
+            f'---\ntitle: "{title}"\nwebUrl: https://x{n}.example/a\n'
+            f"provider:\n  name: P\n  domain: {domain}\ntopics:\n  - {topic}\n---\n"
+        )
+        run = run_import(write_doc(f"{n}.md", document))
+        assert not run.failed, run.stderr
+    slugs = sorted(Article.objects.values_list("slug", flat=True))
+    assert len(set(slugs)) == 2 and all(slug.startswith("item-") for slug in slugs)
+    assert Topic.objects.count() == Provider.objects.count() == 2
+
+
+def test_something_other_than_a_file_is_refused(tmp_path):
+    fifo = tmp_path / "pipe.md"
+    os.mkfifo(fifo)
+    run = run_import(fifo)
+    assert run.failed
+    assert f"{fifo}: is not a regular file" in run.stderr

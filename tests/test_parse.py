@@ -72,3 +72,34 @@ def test_unknown_keys_are_kept_json_safe():
         "raw": "aGk=",
         "n": {"1": "x"},
     }
+
+
+@pytest.mark.parametrize(
+    ("front", "message"),
+    [
+        ("title: T\npublishedDateTime: 0001-01-01T00:00:00+01:00\n", "out of range in UTC"),
+        ("title: T\npublishedDateTime: 9999-12-31T23:00:00-05:00\n", "out of range in UTC"),
+        ("title: T\na: [" + "[]," * 2100 + "]\nb: x\x01y\n", "is not allowed"),
+        ('title: "x \\xc3\\xa9 \\xc0\\x80 y"\n', "NUL"),
+        ('title: T\n1: a\n"1": b\n', "same key"),
+    ],
+    ids=["year-1", "year-9999", "control-char-deep", "nul-after-repair", "key-collision"],
+)
+def test_edge_values_are_document_errors(front, message):
+    with pytest.raises(DocumentError, match=message) as error:
+        parse(front)
+    assert error.value.line and "\n" not in error.value.message
+
+
+def test_control_character_is_reported_on_its_line():
+    with pytest.raises(DocumentError) as error:
+        parse("title: T\nexcerpt: ok\nbad: x\x01y\n")
+    assert error.value.line == 4
+
+
+def test_mojibake_is_repaired_in_topics_and_plain_documents():
+    front = parse("title: T\ntopics:\n  - Appenâ€™s\n")
+    assert front.record.topics == ("Appen\u2019s",)
+    plain = parse_document("Appenâ€™s story\n\nBody".encode(), max_bytes=MAX)
+    assert plain.record.title == "Appen\u2019s story"
+    assert plain.repairs == ("text",)

@@ -284,8 +284,10 @@ def load_front_matter(front: str) -> LinedDict:
         node = loader.get_single_node()
     except yaml.MarkedYAMLError as error:
         raise yaml_error(error) from None
+    except yaml.reader.ReaderError as error:
+        raise reader_error(error, front) from None
     except yaml.YAMLError as error:
-        raise DocumentError(f"invalid YAML: {error}", 1) from None
+        raise DocumentError(f"invalid YAML: {str(error).splitlines()[0]}", 1) from None
     finally:
         loader.dispose()
     builder = _Builder(line_offset=1, may_alias=_ANCHOR.search(front) is not None)
@@ -296,6 +298,14 @@ def load_front_matter(front: str) -> LinedDict:
             f"the front matter must be a mapping of keys to values, but it is {kind}", 2
         )
     return data
+
+
+def reader_error(error: yaml.reader.ReaderError, text: str) -> DocumentError:
+    """A character YAML does not allow (a control character), on its line."""
+    line = text[: error.position].count("\n") + 2
+    return DocumentError(
+        f"invalid YAML: the character {error.character!r} is not allowed; remove it", line
+    )
 
 
 def yaml_error(error: yaml.MarkedYAMLError) -> DocumentError:
@@ -326,6 +336,10 @@ def _check_depth(text: str) -> None:
                 depth -= 1
     except yaml.MarkedYAMLError as error:
         raise yaml_error(error) from None
+    except yaml.reader.ReaderError as error:
+        raise reader_error(error, text) from None
+    except yaml.YAMLError as error:
+        raise DocumentError(f"invalid YAML: {str(error).splitlines()[0]}", 1) from None
 
 
 def _yaml_kind(value) -> str:

@@ -84,31 +84,28 @@ class Loader:
         try:
             with transaction.atomic():
                 return self._load_batch(documents)
-        except (IntegrityError, DataError):
-            # The database refused some row (a connection or lock failure is not retried:
-            # it goes up to the command). Caches may name rows of the rolled-back batch.
+        except (IntegrityError, DataError) as error:
+            # The database refused some row; a lock or connection failure is not caught
+            # here but ends the run. Caches may name rows of the rolled-back batch.
             self.provider_ids.clear()
             self.topic_ids.clear()
             self.providers_with_logos.clear()
             if len(documents) == 1:
-                raise
-        outcomes = []
-        for document in documents:
-            try:
-                outcomes += self.load([document])
-            except (IntegrityError, DataError) as error:
                 message = f"the database refused it: {error}".splitlines()[0]
-                outcomes.append(Outcome(document.path, FAILED, message))
-        return outcomes
+                return [Outcome(documents[0].path, FAILED, message)]
+        # Find the document it refused: each on its own, so the others still go in.
+        return [outcome for document in documents for outcome in self.load([document])]
 
     def _load_batch(self, documents: list[Document]) -> list[Outcome]:
         now = timezone.now()
         keys = [d.parsed.record.key for d in documents]
         existing = {
             row["source_key"]: row
-            for row in Article.objects.filter(source_key__in=keys).values(
-                "id", "source_key", "record_hash", "editor_fields", "quality", "is_published"
-            )
+            # Locked until the batch commits, so an editor's save that lands meanwhile is
+            # neither overwritten nor lost (PostgreSQL; SQLite's writer holds the database).
+            for row in Article.objects.select_for_update()
+            .filter(source_key__in=keys)
+            .values("id", "source_key", "record_hash", "editor_fields", "quality", "is_published")
         }
         outcomes, to_create, to_update = [], [], []
         for document in documents:
@@ -214,12 +211,12 @@ class Loader:
         if not missing:
             return
         slugs = unique_slugs(
-            Provider, [(slugify(p.domain.replace(".", "-")), p.domain) for p in missing]
+            Provider, [(slugify(p.domain.replace(".", "-"))[:230], p.domain) for p in missing]
         )
         # ignore_conflicts: a concurrent import may have created the same provider.
         Provider.objects.bulk_create(
             [
-                Provider(name=p.name or p.domain, domain=p.domain, slug=slug)
+                Provider(name=(p.name or p.domain)[:200], domain=p.domain, slug=slug)
                 for p, slug in zip(missing, slugs, strict=True)
             ],
             ignore_conflicts=True,
@@ -403,16 +400,18 @@ def insert_rows(model, rows: list[dict]) -> None:
 
 
 def unique_slugs(model, wanted: list[tuple[str, str]]) -> list[str]:
-    """Slugs for new rows: the base slug where it is free, else the base plus a short hash
-    of the row's key. One query for the whole batch."""
-    taken = set(
-        model.objects.filter(slug__in={base for base, _ in wanted}).values_list("slug", flat=True)
-    )
+    """Slugs for new rows, one query for the batch: the base slug where it is free, else the
+    base plus a short hash of the row's key (a title with no Latin letters has only that)."""
+    candidates = [base or _hashed("item", key) for base, key in wanted]
+    taken = set(model.objects.filter(slug__in=candidates).values_list("slug", flat=True))
     slugs = []
-    for base, key in wanted:
-        slug = base or "item"
-        if slug in taken:
-            slug = f"{slug}-{hashlib.sha1(key.encode()).hexdigest()[:8]}"
+    for candidate, (base, key) in zip(candidates, wanted, strict=True):
+        slug = candidate if candidate not in taken else _hashed(base or "item", key, long=not base)
         taken.add(slug)
         slugs.append(slug)
     return slugs
+
+
+def _hashed(base: str, key: str, *, long: bool = False) -> str:
+    digest = hashlib.sha1(key.encode()).hexdigest()
+    return f"{base}-{digest[:12] if long else digest[:8]}"

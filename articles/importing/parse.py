@@ -10,7 +10,7 @@ from __future__ import annotations
 from .frontmatter import load_front_matter, split_front_matter
 from .mapping import record_hash
 from .records import DocumentError, ParsedDocument, Skipped
-from .validate import build_article, build_plain_article
+from .validate import build_article, build_plain_article, repair
 
 BOM = "\ufeff"
 
@@ -27,11 +27,14 @@ def parse_document(data: bytes, *, max_bytes: int) -> ParsedDocument | Skipped:
     front, body, _ = split_front_matter(text)
     repairs: list[str] = []
     if front is None:
-        record = build_plain_article(text)
+        record = build_plain_article(text, repairs)
         if not record.title:
             raise DocumentError("the document has no title line; put the title first", 1)
     else:
-        record = build_article(load_front_matter(front), body.strip(), repairs)
+        body = repair(body.strip(), "body", repairs)
+        if "\x00" in body:
+            raise DocumentError("the body holds a NUL character once repaired; remove it")
+        record = build_article(load_front_matter(front), body, repairs)
         if isinstance(record, Skipped):
             return record
     return ParsedDocument(

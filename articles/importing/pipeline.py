@@ -10,7 +10,10 @@ from __future__ import annotations
 import hashlib
 import multiprocessing
 import os
+import stat
 from collections.abc import Callable, Iterable
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -39,7 +42,7 @@ class Report:
     counts: dict[str, int] = field(
         default_factory=lambda: dict.fromkeys([CREATED, UPDATED, UNCHANGED, SKIPPED, FAILED], 0)
     )
-    messages: list[str] = field(default_factory=list)  # "path:line: problem", in file order
+    messages: list[str] = field(default_factory=list)  # "path:line: problem", chunk by chunk
     ignored: int = 0  # files in folders with other suffixes
 
     def add(self, outcome: Outcome) -> None:
@@ -77,7 +80,10 @@ class Importer:
     def run(self, paths: Iterable[str | Path], *, dry_run: bool = False) -> Report:
         report = Report()
         files = find_documents(paths, report)
-        jobs = self.jobs or (os.cpu_count() or 1 if len(files) >= PARALLEL_FROM else 1)
+        jobs = self.jobs or ((os.cpu_count() or 1) if len(files) >= PARALLEL_FROM else 1)
+        # The first file of the run to name an article is its file for the run; a later one
+        # is skipped, so that running the import again gives the same result.
+        self.first_file: dict[str, str] = {}
         with parsers(jobs) as parse:
             if not dry_run:
                 # Each batch commits on its own: an import that stops half-way keeps whole
@@ -108,17 +114,18 @@ class Importer:
 
     def _changed_files(self, chunk: list[Path], report: Report) -> list[tuple]:
         """The chunk's files to parse: readable, and not byte for byte as last imported."""
-        read = [item for item in map(self._read, chunk, [report] * len(chunk)) if item]
-        known = set()
+        read = [item for item in (self._read(path, report) for path in chunk) if item]
+        known = {}
         if not self.force:
-            known = set(
+            known = dict(
                 Article.objects.filter(source_hash__in=[h for _, h, _ in read]).values_list(
-                    "source_hash", flat=True
+                    "source_hash", "source_key"
                 )
             )
         jobs = []
         for path, digest, data in read:
             if digest in known:
+                self.first_file.setdefault(known[digest], path)
                 report.add(Outcome(path, UNCHANGED))
             else:
                 jobs.append((path, digest, data, self.max_bytes))
@@ -127,7 +134,10 @@ class Importer:
     def _read(self, path: Path, report: Report) -> tuple[str, str, bytes] | None:
         name = str(path)
         try:
-            size = path.stat().st_size
+            status = path.stat()
+            size = status.st_size
+            if not stat.S_ISREG(status.st_mode):
+                raise DocumentError("is not a regular file; name documents or folders of them")
             if size > self.max_bytes:
                 raise DocumentError(
                     f"the file is {size:,} bytes; the limit is {self.max_bytes:,} "
@@ -144,7 +154,6 @@ class Importer:
 
     def _load(self, loader: Loader, parsed: list[tuple], report: Report) -> None:
         batch: list[Document] = []
-        keys: set[str] = set()
         for path, digest, result in parsed:
             if isinstance(result, DocumentError):
                 report.add(Outcome(path, FAILED, result.message, result.line))
@@ -154,12 +163,12 @@ class Importer:
                 continue
             if result.repairs:
                 report.messages.append(f"{path}: repaired mojibake in {', '.join(result.repairs)}")
-            if result.record.key in keys:
-                # Two files for one article: load the first, so the second updates it.
-                self._write(loader, batch, report)
-                batch, keys = [], set()
+            first = self.first_file.setdefault(result.record.key, path)
+            if first != path:
+                message = f"skipped: {first} is the same article ({result.record.key})"
+                report.add(Outcome(path, SKIPPED, message))
+                continue
             batch.append(Document(path, digest, result))
-            keys.add(result.record.key)
         self._write(loader, batch, report)
 
     def _write(self, loader: Loader, batch: list[Document], report: Report) -> None:
@@ -177,8 +186,12 @@ def parse_job(job: tuple[str, str, bytes, int]) -> tuple[str, str, object]:
         return path, digest, error
 
 
+class ImportAborted(Exception):
+    """The run cannot go on (a parser process died); what was written so far is whole."""
+
+
 class _Parsed:
-    """The in-process counterpart of a pool's AsyncResult."""
+    """Jobs parsed in this process, with the interface of _Pending."""
 
     def __init__(self, jobs: list[tuple]):
         self.results = [parse_job(job) for job in jobs]
@@ -187,18 +200,42 @@ class _Parsed:
         return self.results
 
 
+class _Pending:
+    """Jobs being parsed in the pool, a slice per task."""
+
+    def __init__(self, executor: ProcessPoolExecutor, jobs: list[tuple]):
+        self.futures = [
+            executor.submit(parse_jobs, jobs[i : i + 64]) for i in range(0, len(jobs), 64)
+        ]
+
+    def get(self) -> list[tuple]:
+        try:
+            return [result for future in self.futures for result in future.result()]
+        except BrokenProcessPool as error:
+            raise ImportAborted(
+                "a parser process died (out of memory?); run again with --jobs 1"
+            ) from error
+
+
+def parse_jobs(jobs: list[tuple]) -> list[tuple]:
+    return [parse_job(job) for job in jobs]
+
+
 @contextmanager
 def parsers(jobs: int):
     """A function that starts parsing a list of jobs and returns something to .get() from.
 
     With more than one job, parsing runs in forked processes (parsing is pure Python, so
-    threads would wait on each other) while this process writes the previous chunk.
+    threads would wait on each other) while this process writes the previous chunk. A
+    process pool from concurrent.futures, because it reports a worker that died instead
+    of waiting for it forever.
     """
     if jobs <= 1:
         yield _Parsed
         return
-    with multiprocessing.get_context("fork").Pool(jobs) as pool:
-        yield lambda batch: pool.map_async(parse_job, batch, chunksize=32)
+    context = multiprocessing.get_context("fork")
+    with ProcessPoolExecutor(jobs, mp_context=context) as executor:
+        yield lambda batch: _Pending(executor, batch)
 
 
 def find_documents(paths: Iterable[str | Path], report: Report) -> list[Path]:

@@ -106,15 +106,11 @@ class Fields:
             return ""
         if not isinstance(value, str):
             self.fail(key, f"must be text, got {describe(value)}")
+        value = repair(value, self.name(key), self.repairs)
         if limit and len(value) > limit:
             self.fail(key, f"is {len(value)} characters long; the limit is {limit}")
-        if "\x00" in value:
+        if "\x00" in value:  # checked after the repair, which can decode one
             self.fail(key, "contains a NUL character (\\0); remove it")
-        if not value.isascii() and _MOJIBAKE_LEAD.search(value):
-            repaired = ftfy.fix_encoding(value)
-            if repaired != value:
-                self.repairs.append(self.name(key))
-                value = repaired
         return value
 
     def url(self, key: str, *, relative_ok: bool = False) -> str:
@@ -156,7 +152,10 @@ class Fields:
                 )
         if isinstance(value, datetime):
             # Naive datetimes are UTC by the design's rule.
-            return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+            try:
+                return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+            except OverflowError:
+                self.fail(key, f"{value.isoformat()} is out of range in UTC")
         if isinstance(value, date):
             return datetime.combine(value, time.min, tzinfo=UTC)
         self.fail(
@@ -193,6 +192,7 @@ class Fields:
         for item in value:
             if not isinstance(item, str) or not item.strip():
                 self.fail(key, f"must hold only non-empty names, got {describe(item)}")
+            item = repair(item, self.name(key), self.repairs)
             if "\x00" in item:
                 self.fail(key, "has a name with a NUL character (\\0); remove it")
             if len(item.strip()) > MAX_LABEL:
@@ -205,7 +205,10 @@ class Fields:
         for key, value in self.data.items():
             if key not in known:
                 try:
-                    extra[json_safe(str(key))] = json_safe(value)
+                    name = json_safe(str(key))
+                    if name in extra:
+                        raise DocumentError(f"is the same key as {name!r} once written as text")
+                    extra[name] = json_safe(value)
                 except DocumentError as error:
                     self.fail(key, error.message)
         return extra
@@ -252,8 +255,11 @@ def build_article(data: LinedDict, body: str, repairs: list[str]) -> ArticleReco
     )
 
 
-def build_plain_article(text: str) -> ArticleRecord:
+def build_plain_article(text: str, repairs: list[str]) -> ArticleRecord:
     """A document without front matter: an in-house article, unpublished until an editor says."""
+    text = repair(text, "text", repairs)
+    if "\x00" in text:
+        raise DocumentError("the text holds a NUL character once repaired; remove it", 1)
     lines = text.strip().split("\n")
     title = lines[0].strip().lstrip("#").strip()
     if len(title) > MAX_TITLE:
@@ -321,6 +327,16 @@ def build_related(fields: Fields) -> RelatedRecord:
         images=build_images(fields, "images"),
         extra=fields.extra(RELATED_KEYS),
     )
+
+
+def repair(text: str, field: str, repairs: list[str]) -> str:
+    """Text with mojibake ("Appenâ€™s") repaired by ftfy; the field is noted if it was."""
+    if text.isascii() or not _MOJIBAKE_LEAD.search(text):
+        return text
+    repaired = ftfy.fix_encoding(text)
+    if repaired != text:
+        repairs.append(field)
+    return repaired
 
 
 def check_url(value: str, *, relative_ok: bool, fail) -> None:

@@ -4,7 +4,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import DatabaseError
 
-from articles.importing.pipeline import BATCH_SIZE, Importer
+from articles.importing.pipeline import BATCH_SIZE, ImportAborted, Importer
 
 
 class Command(BaseCommand):
@@ -61,10 +61,11 @@ class Command(BaseCommand):
         )
         try:
             report = importer.run(paths or [settings.NEWSROOM_SEEDS_DIR], dry_run=dry_run)
-        except DatabaseError as error:
+        except (DatabaseError, ImportAborted) as error:
+            what = "The database failed" if isinstance(error, DatabaseError) else "It stopped"
             raise CommandError(
-                f"The database failed during the import: {error}. Batches written before "
-                "the failure are kept whole; run the import again to complete it."
+                f"{what} during the import: {error}. Batches written before the failure "
+                "are kept whole; run the import again to complete it."
             ) from error
         if show_progress:
             self.stderr.write("\r\033[K", ending="")
