@@ -103,7 +103,7 @@ def test_pages_render_cleanly_on_desktop_and_phone(live_server, site, page_at, d
     urls = {
         "home": "/",
         "article": site[0].get_absolute_url(),
-        # "search": "/search/?q=robots",
+        "search": "/search/?q=robots",
     }
     for name, path in urls.items():
         page = page_at(width)

@@ -61,7 +61,7 @@ def assert_inert(html: str) -> None:
 
 @pytest.mark.parametrize(
     "url",
-    ["/", "/topics/robots/", "/topics/", "/providers/", "ARTICLE", "PROVIDER"],
+    ["/", "/topics/robots/", "/topics/", "/providers/", "ARTICLE", "PROVIDER", "/search/?q=robots"],
 )
 def test_hostile_content_is_escaped_on_every_page(client, hostile, url):
     url = {
@@ -72,7 +72,7 @@ def test_hostile_content_is_escaped_on_every_page(client, hostile, url):
     assert response.status_code == 200
     html = response.content.decode()
     assert_inert(html)
-    if url in ("/", hostile.get_absolute_url()):
+    if url in ("/", hostile.get_absolute_url(), "/search/?q=robots"):
         assert "Robots &lt;script&gt;alert(1)&lt;/script&gt;" in html
 
 
