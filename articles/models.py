@@ -5,11 +5,11 @@ Integrity lives in the database: unique and check constraints, and indexes for t
 orderings and filters the pages and the API offer.
 """
 
-from django.core.validators import MaxValueValidator
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 
+# Editors score from 0 to this; feeds may send more, which is kept as sent.
 EDITOR_MAX_QUALITY = 1000
 
 
@@ -97,7 +97,6 @@ class Article(models.Model):
     quality = models.PositiveIntegerField(
         null=True,
         blank=True,
-        validators=[MaxValueValidator(EDITOR_MAX_QUALITY)],
         help_text=f"Editorial score from 0 to {EDITOR_MAX_QUALITY}; higher ranks first. "
         "Empty: not scored yet.",
     )
@@ -106,6 +105,11 @@ class Article(models.Model):
     )
     is_published = models.BooleanField(
         "published", default=False, help_text="Only published articles are shown to readers."
+    )
+    feed_quality = models.PositiveIntegerField(
+        null=True,
+        editable=False,
+        help_text="The quality score the feed gave; empty when it gave none.",
     )
     feed_published = models.BooleanField(
         null=True,

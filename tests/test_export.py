@@ -70,7 +70,7 @@ def test_import_export_import_changes_nothing(exported):
     assert "0 created, 0 updated, 144 unchanged, 0 skipped, 0 failed" in run.stdout
 
 
-def test_export_carries_the_editors_decisions(tmp_path):
+def test_export_writes_the_source_and_reimporting_it_keeps_editors_decisions(tmp_path):
     run_import(SEEDS)
     article = Article.objects.get(slug="the-human-labor-behind-artificial-intelligence")
     article.is_published, article.quality = True, 321
@@ -81,7 +81,12 @@ def test_export_carries_the_editors_decisions(tmp_path):
 
     text = next(tmp_path.glob("*the-human-labor-behind-artificial-intelligence.md")).read_text()
     mapping = yaml.safe_load(split_front_matter(text)[0])
-    assert (mapping["published"], mapping["quality"]) == (True, 321)
+    assert (mapping["published"], mapping["quality"]) == (False, 59)  # as the feed said
+    for _ in range(2):  # the export and the seeds agree: nothing to update, either way
+        assert "0 updated" in run_import(tmp_path).stdout
+        assert "0 updated" in run_import(SEEDS, force=True).stdout
+    article.refresh_from_db()
+    assert (article.is_published, article.quality) == (True, 321)
 
 
 def test_exported_text_that_yaml_would_type_stays_quoted(write_doc, tmp_path):

@@ -1,8 +1,8 @@
 """Write articles back as front-matter documents, the format they were imported from.
 
-The article becomes a record again (with the editors' current published state and score),
-the record its mapping, and the mapping YAML that reads back to the same mapping:
-datetimes as `2021-05-04T11:36:00Z`, text quoted wherever YAML would type it otherwise.
+The article becomes a record again, as its source gave it (editors' decisions stay in the
+database), the record its mapping, and the mapping YAML that reads back to the same
+mapping: datetimes as `2021-05-04T11:36:00Z`, text quoted wherever YAML would type it.
 """
 
 from __future__ import annotations
@@ -69,13 +69,11 @@ def article_record(article: Article) -> ArticleRecord:
         web_url=article.web_url,
         amp_url=article.amp_url,
         cdn_amp_url=article.cdn_amp_url,
-        quality=article.quality,
+        # What the source said, not what editors decided: the export is the source, and
+        # importing it again changes nothing whatever editors did meanwhile.
+        quality=article.feed_quality,
         heat=article.heat,
-        # The editors' decision when they made one, else what the feed said.
-        published=article.is_published
-        if article.feed_published is not None
-        or article.is_set_by_editor(Article.EditorialField.IS_PUBLISHED)
-        else None,
+        published=article.feed_published,
         provider=_provider(article, images, provider_extra),
         topics=tuple(link.topic.name for link in article.article_topics.all()),
         images=_images(images, Image.Role.LEAD),

@@ -9,8 +9,9 @@ from articles.importing.export import articles_for_export, file_name, render_doc
 
 class Command(BaseCommand):
     help = (
-        "Write every article to DIR as a front-matter document in the import format, with "
-        "the editors' current published state and quality. Importing the result changes nothing."
+        "Write every article to DIR as a front-matter document in the import format, as its "
+        "source gave it (editors' decisions stay in the database). Importing the result "
+        "changes nothing."
     )
 
     def add_arguments(self, parser):
