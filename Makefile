@@ -24,7 +24,6 @@ install-dev: $(VENV)/.installed-dev
 
 run: install
 	$(MANAGE) migrate --no-input
-	$(MANAGE) createcachetable
 	$(MANAGE) import_seeds
 	$(MANAGE) runserver $(HOST)
 

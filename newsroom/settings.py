@@ -133,7 +133,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Caches: Redis when REDIS_URL is set, shared by every app server. Otherwise pages are cached
 # in each process's memory, and the content version that invalidates them (which every
-# process, the importer's included, must see) lives in a database table (createcachetable).
+# process, the importer's included, must see) lives in a database table (migration 0004).
 REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL:
     REDIS_CACHE = {

@@ -362,13 +362,18 @@ def image_rows(records: tuple[ImageRecord, ...], role: str, **owner) -> list[dic
     ]
 
 
+# Values in one INSERT statement: under SQLite's limit of 32,766 and PostgreSQL's of 65,535.
+MAX_PARAMETERS = 30_000
+
+
 def insert_rows(model, rows: list[dict]) -> None:
-    """INSERT plain rows with one executemany: bulk_create without model instances.
+    """INSERT plain rows, many per statement: bulk_create without model instances.
 
     This is the import's hot path; building a model instance and preparing every value
     through its field costs more than parsing the document. Only JSON and datetime values
     need the backend's adaptation (the same the fields would ask for); the rest goes to the
-    driver as it is.
+    driver as it is. Multi-row statements rather than executemany, because SQLite's
+    full-text index (whose triggers fire on these inserts) flushes once per statement.
     """
     if not rows:
         return
@@ -384,21 +389,21 @@ def insert_rows(model, rows: list[dict]) -> None:
         ),
     }
     adapt = [adapters.get(field.get_internal_type()) for field in fields]
-    quote = connection.ops.quote_name
-    sql = "INSERT INTO {} ({}) VALUES ({})".format(
-        quote(model._meta.db_table),
-        ", ".join(quote(field.column) for field in fields),
-        ", ".join(["%s"] * len(fields)),
+    quote = ops.quote_name
+    head = "INSERT INTO {} ({}) VALUES ".format(
+        quote(model._meta.db_table), ", ".join(quote(field.column) for field in fields)
     )
-    params = [
-        [
-            value if adapter is None else adapter(value)
-            for adapter, value in zip(adapt, row.values(), strict=True)
-        ]
-        for row in rows
-    ]
+    one_row = "({})".format(", ".join(["%s"] * len(fields)))
+    per_statement = max(1, MAX_PARAMETERS // len(fields))
     with connection.cursor() as cursor:
-        cursor.executemany(sql, params)
+        for start in range(0, len(rows), per_statement):
+            chunk = rows[start : start + per_statement]
+            params = [
+                value if adapter is None else adapter(value)
+                for row in chunk
+                for adapter, value in zip(adapt, row.values(), strict=True)
+            ]
+            cursor.execute(head + ", ".join([one_row] * len(chunk)), params)
 
 
 def unique_slugs(model, wanted: list[tuple[str, str]]) -> list[str]:
