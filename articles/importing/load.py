@@ -1,10 +1,12 @@
 """Write parsed documents to the database, a batch at a time.
 
-A batch costs a fixed number of queries whatever its size: one lookup of the existing
-articles, providers and topics, one insert per table, one bulk update, and two updates that
-link related items to local articles. Each batch is one transaction, so an article is never
-half written; if the database refuses a batch, its documents are retried one by one so that
-only the offending one fails.
+A batch costs a bounded number of queries whatever its size: lookups of the existing
+articles (locked), providers, logos, topics and slugs; one multi-row INSERT per table (more
+only past the database's parameter limit); for updated articles one bulk update and four
+deletes of their children; the id re-reads; and two updates that link related items to
+local articles. Each batch is one transaction, so an article is never half written; if the
+database refuses a batch, its documents are retried one by one so that only the offending
+one fails.
 """
 
 from __future__ import annotations
