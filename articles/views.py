@@ -88,47 +88,49 @@ class ArticleDetailView(DetailView):
 
 @method_decorator(cached_page, name="dispatch")
 class TopicListView(ListView):
+    """Topics with published articles, and how many each has."""
+
+    model = Topic
     template_name = "articles/topic_list.html"
     context_object_name = "topics"
 
     def get_queryset(self):
         published = Count("articles", filter=published_rule("articles"))
-        return Topic.objects.annotate(published=published).filter(published__gt=0)
+        return self.model.objects.annotate(published=published).filter(published__gt=0)
 
 
 class ProviderListView(TopicListView):
+    """Sources with published articles, and how many each has."""
+
+    model = Provider
     template_name = "articles/provider_list.html"
     context_object_name = "providers"
 
+
+class ArticlesOfView(ArticleListView):
+    """The published articles of one topic or provider, found by its slug."""
+
+    owner_model: type[Topic] | type[Provider]
+    owner_field: str  # the Article field that points at the owner
+
     def get_queryset(self):
-        published = Count("articles", filter=published_rule("articles"))
-        return Provider.objects.annotate(published=published).filter(published__gt=0)
+        self.owner = get_object_or_404(self.owner_model, slug=self.kwargs["slug"])
+        published = Article.objects.published()
+        return article_cards(published.filter(**{self.owner_field: self.owner}))
+
+    def get_context_data(self, **kwargs):
+        context_name = self.owner_model._meta.model_name
+        return super().get_context_data(**{context_name: self.owner}, **kwargs)
 
 
-class TopicDetailView(ArticleListView):
-    """One topic's published articles."""
-
+class TopicDetailView(ArticlesOfView):
     template_name = "articles/topic_detail.html"
-
-    def get_queryset(self):
-        self.topic = get_object_or_404(Topic, slug=self.kwargs["slug"])
-        return article_cards(Article.objects.published().filter(topics=self.topic))
-
-    def get_context_data(self, **kwargs):
-        return super().get_context_data(topic=self.topic, **kwargs)
+    owner_model, owner_field = Topic, "topics"
 
 
-class ProviderDetailView(ArticleListView):
-    """One provider's published articles."""
-
+class ProviderDetailView(ArticlesOfView):
     template_name = "articles/provider_detail.html"
-
-    def get_queryset(self):
-        self.provider = get_object_or_404(Provider, slug=self.kwargs["slug"])
-        return article_cards(Article.objects.published().filter(provider=self.provider))
-
-    def get_context_data(self, **kwargs):
-        return super().get_context_data(provider=self.provider, **kwargs)
+    owner_model, owner_field = Provider, "provider"
 
 
 class SearchView(ArticleListView):

@@ -10,17 +10,12 @@ import tempfile
 import traceback
 from pathlib import Path
 
+from . import setup_django
+
 
 def main() -> int:
     workdir = Path(tempfile.mkdtemp(prefix="newsroom-bench-"))
-    os.environ["DATABASE_URL"] = f"sqlite:///{workdir / 'bench.sqlite3'}"
-    os.environ["DJANGO_DEBUG"] = "0"
-    os.environ.setdefault("DJANGO_SECRET_KEY", "bench-only-" + "x" * 40)
-    os.environ.pop("REDIS_URL", None)
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "newsroom.settings")
-    import django
-
-    django.setup()
+    setup_django(workdir / "bench.sqlite3")
     from . import http, importing
 
     print(f"Newsroom benchmarks ({os.cpu_count()} cores); work folder {workdir}")

@@ -45,6 +45,8 @@ import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
+from . import setup_django
+
 
 def standalone_setup(argv: list[str]) -> Path:
     """`python -m bench.http FOLDER`: production settings over that folder's database.
@@ -57,14 +59,7 @@ def standalone_setup(argv: list[str]) -> Path:
     database = target / "bench.sqlite3" if target.is_dir() else target
     if not database.exists():
         sys.exit(f"no database at {database}")
-    os.environ["DATABASE_URL"] = f"sqlite:///{database}"
-    os.environ["DJANGO_DEBUG"] = "0"
-    os.environ.setdefault("DJANGO_SECRET_KEY", "bench-only-" + "x" * 40)
-    os.environ.pop("REDIS_URL", None)
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "newsroom.settings")
-    import django
-
-    django.setup()
+    setup_django(database)
     return database
 
 
