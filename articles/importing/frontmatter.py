@@ -236,11 +236,11 @@ _SCALARS = {
 }
 
 
-def split_front_matter(text: str) -> tuple[str | None, str, int]:
-    """Split a document into (front matter or None, body, line where the body starts)."""
+def split_front_matter(text: str) -> tuple[str | None, str]:
+    """Split a document into (front matter or None, body)."""
     first_line, _, rest = text.partition("\n")
     if first_line.rstrip() != FENCE:
-        return None, text, 1
+        return None, text
     fence = _closing_fence(rest)
     if fence is None:
         raise DocumentError(
@@ -249,9 +249,7 @@ def split_front_matter(text: str) -> tuple[str | None, str, int]:
             1,
         )
     start, end = fence
-    front = rest[:start]
-    body_line = 2 + front.count("\n") + 1
-    return front, rest[end:], body_line
+    return rest[:start], rest[end:]
 
 
 def _closing_fence(rest: str) -> tuple[int, int] | None:

@@ -24,7 +24,13 @@ from ..cache import content_changed
 from ..models import Article, ArticleTopic, Image, Provider, RelatedItem, Topic
 from .records import ArticleRecord, ImageRecord, ParsedDocument, ProviderRecord
 
-CREATED, UPDATED, UNCHANGED, FAILED = "created", "updated", "unchanged", "failed"
+CREATED, UPDATED, UNCHANGED, SKIPPED, FAILED = (
+    "created",
+    "updated",
+    "unchanged",
+    "skipped",
+    "failed",
+)
 
 # Source fields an import writes on update; editor-owned fields are added unless an editor
 # has set them.

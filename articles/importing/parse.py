@@ -17,14 +17,11 @@ BOM = "\ufeff"
 
 def parse_document(data: bytes, *, max_bytes: int) -> ParsedDocument | Skipped:
     if len(data) > max_bytes:
-        raise DocumentError(
-            f"the file is {len(data):,} bytes; the limit is {max_bytes:,} "
-            "(NEWSROOM_IMPORT_MAX_BYTES): split it or raise the limit"
-        )
+        raise too_large(len(data), max_bytes)
     text = decode(data)
     if not text.strip():
         raise DocumentError("the file is empty: nothing to import")
-    front, body, _ = split_front_matter(text)
+    front, body = split_front_matter(text)
     repairs: list[str] = []
     if front is None:
         record = build_plain_article(text, repairs)
@@ -41,6 +38,13 @@ def parse_document(data: bytes, *, max_bytes: int) -> ParsedDocument | Skipped:
         record=record,
         record_hash=record_hash(record),
         repairs=tuple(repairs),
+    )
+
+
+def too_large(size: int, max_bytes: int) -> DocumentError:
+    return DocumentError(
+        f"the file is {size:,} bytes; the limit is {max_bytes:,} "
+        "(NEWSROOM_IMPORT_MAX_BYTES): split it or raise the limit"
     )
 
 

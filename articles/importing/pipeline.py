@@ -21,8 +21,8 @@ from pathlib import Path
 from django.db import transaction
 
 from ..models import Article
-from .load import CREATED, FAILED, UNCHANGED, UPDATED, Document, Loader, Outcome
-from .parse import parse_document
+from .load import CREATED, FAILED, SKIPPED, UNCHANGED, UPDATED, Document, Loader, Outcome
+from .parse import parse_document, too_large
 from .records import DocumentError, Skipped
 
 # Documents per transaction. Larger batches share index pages, so commits (and SQLite's WAL
@@ -34,7 +34,6 @@ BATCH_SIZE = 2000
 PARALLEL_FROM = 1000
 # Folders are searched for these; a file named on the command line is read whatever its name.
 DOCUMENT_SUFFIXES = frozenset({".md", ".markdown", ".txt"})
-SKIPPED = "skipped"
 
 
 @dataclass
@@ -139,10 +138,7 @@ class Importer:
             if not stat.S_ISREG(status.st_mode):
                 raise DocumentError("is not a regular file; name documents or folders of them")
             if size > self.max_bytes:
-                raise DocumentError(
-                    f"the file is {size:,} bytes; the limit is {self.max_bytes:,} "
-                    "(NEWSROOM_IMPORT_MAX_BYTES): split it or raise the limit"
-                )
+                raise too_large(size, self.max_bytes)
             data = path.read_bytes()
         except OSError as error:
             report.add(Outcome(name, FAILED, f"cannot be read: {error.strerror or error}"))

@@ -98,10 +98,3 @@ class ParsedDocument:
     record: ArticleRecord
     record_hash: str  # of the normalised mapping and body: equal hashes, equal articles
     repairs: tuple[str, ...] = ()  # fields whose mojibake was repaired
-
-    @property
-    def mapping(self) -> dict:
-        """The normalised front matter, as export writes it back."""
-        from .mapping import article_mapping
-
-        return article_mapping(self.record)
