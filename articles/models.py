@@ -5,9 +5,11 @@ Integrity lives in the database: unique and check constraints, and indexes for t
 orderings and filters the pages and the API offer.
 """
 
+from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
+from django.utils import timezone
 
 # Editors score from 0 to this; feeds may send more, which is kept as sent.
 EDITOR_MAX_QUALITY = 1000
@@ -305,3 +307,42 @@ class Image(models.Model):
 
     def __str__(self):
         return self.url
+
+
+class EditorialChange(models.Model):
+    """One change an editor made to an article's editorial field: who, when, from what to
+    what, through which tool, and why. Written only by `articles.editorial`."""
+
+    class Via(models.TextChoices):
+        ADMIN_LIST = "admin-list", "Admin list"
+        ADMIN_FORM = "admin-form", "Admin change page"
+        ADMIN_ACTION = "admin-action", "Admin bulk action"
+        API = "api", "API"
+
+    article = models.ForeignKey(
+        Article, on_delete=models.CASCADE, related_name="editorial_changes"
+    )
+    field = models.CharField(max_length=20, choices=Article.EditorialField.choices)
+    old_value = models.JSONField(null=True, blank=True)
+    new_value = models.JSONField(null=True, blank=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="editorial_changes",
+    )
+    # Who it was, kept when the account is later deleted.
+    username = models.CharField(max_length=150)
+    via = models.CharField(max_length=20, choices=Via.choices)
+    reason = models.CharField(max_length=500, blank=True)
+    changed_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        ordering = ["-changed_at", "-id"]
+        indexes = [
+            models.Index(fields=["article", "-changed_at"], name="editorial_change_article"),
+        ]
+
+    def __str__(self):
+        return f"{self.username} set {self.field} of {self.article_id} to {self.new_value}"

@@ -1,0 +1,112 @@
+"""Editors' decisions: the one write path for an article's published state and quality.
+
+The admin's list, change page and bulk actions and the API's PATCH all come here, so every
+decision is made the same way: the articles are locked, each real change is recorded as an
+`EditorialChange` (who, when, old and new value, through what, why), the fields are marked
+as the editor's so that re-imports leave them alone, and cached public pages go stale when
+the transaction commits.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from .cache import content_changed
+from .models import EDITOR_MAX_QUALITY, Article, EditorialChange
+
+EDITORIAL_FIELDS = frozenset(Article.EditorialField.values)
+
+
+def clean_values(values: Mapping[str, object]) -> dict[str, object]:
+    """The editorial values as they will be stored; ValidationError naming each bad field."""
+    unknown = set(values) - EDITORIAL_FIELDS
+    if unknown:
+        raise ValidationError(
+            {name: "Editors may set only is_published and quality." for name in sorted(unknown)}
+        )
+    errors, cleaned = {}, {}
+    if "is_published" in values:
+        if isinstance(values["is_published"], bool):
+            cleaned["is_published"] = values["is_published"]
+        else:
+            errors["is_published"] = "Use true or false."
+    if "quality" in values:
+        quality = values["quality"]
+        if quality is None or (
+            isinstance(quality, int)
+            and not isinstance(quality, bool)
+            and 0 <= quality <= EDITOR_MAX_QUALITY
+        ):
+            cleaned["quality"] = quality
+        else:
+            errors["quality"] = f"Use a whole number from 0 to {EDITOR_MAX_QUALITY}, or null."
+    if errors:
+        raise ValidationError(errors)
+    return cleaned
+
+
+@transaction.atomic
+def decide(
+    articles: QuerySet[Article],
+    values: Mapping[str, object],
+    *,
+    user,
+    via: EditorialChange.Via,
+    reason: str = "",
+) -> list[EditorialChange]:
+    """Set `values` (is_published and/or quality) on every article of `articles`.
+
+    Every field named is marked as the editor's on every article, even where it already had
+    that value: the editor decided it, so a later feed must not undo it. Only real changes
+    are recorded. Returns the recorded changes.
+    """
+    values = clean_values(values)
+    if not values:
+        return []
+    now = timezone.now()
+    changed_articles, changes = [], []
+    # By primary key, so that the caller's joins (an admin list's) never reach FOR UPDATE.
+    rows = (
+        Article.objects.filter(pk__in=articles.values("pk"))
+        .select_for_update()
+        .order_by("pk")
+        .only("pk", "editor_fields", *values)
+    )
+    for article in rows:
+        editor_fields = set(article.editor_fields) | set(values)
+        differs = {
+            field: value for field, value in values.items() if getattr(article, field) != value
+        }
+        if not differs and editor_fields == set(article.editor_fields):
+            continue
+        changes += [
+            EditorialChange(
+                article_id=article.pk,
+                field=field,
+                old_value=getattr(article, field),
+                new_value=value,
+                user=user,
+                username=user.get_username(),
+                via=via,
+                reason=reason[:500],
+                changed_at=now,
+            )
+            for field, value in differs.items()
+        ]
+        for field, value in values.items():
+            setattr(article, field, value)
+        article.editor_fields = sorted(editor_fields)
+        article.updated_at = now
+        changed_articles.append(article)
+    if changed_articles:
+        Article.objects.bulk_update(
+            changed_articles, [*values, "editor_fields", "updated_at"], batch_size=500
+        )
+        EditorialChange.objects.bulk_create(changes, batch_size=500)
+        content_changed()  # bulk_update sends no signal
+    return changes
