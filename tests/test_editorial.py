@@ -102,9 +102,7 @@ def test_reimport_keeps_what_an_editor_decided(editor, write_doc):
         "---\ntitle: A story\nwebUrl: https://example.com/a\npublished: true\nquality: 10\n---\n",
     )
     run_import(path)
-    decide(
-        Article.objects.all(), {"is_published": False, "quality": 5}, user=editor, via=Via.API
-    )
+    decide(Article.objects.all(), {"is_published": False, "quality": 5}, user=editor, via=Via.API)
     write_doc(
         "a.md",
         "---\ntitle: A story, updated\nwebUrl: https://example.com/a\npublished: true\n"
