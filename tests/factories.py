@@ -1,6 +1,8 @@
 """factory_boy factories for tests that need rows without going through the importer."""
 
 import factory
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
 from django.utils import timezone
 
 from articles.models import Article, Provider, Topic
@@ -44,3 +46,30 @@ class ArticleFactory(factory.django.DjangoModelFactory):
     provider_name = factory.LazyAttribute(lambda a: a.provider.name)
     imported_at = factory.LazyFunction(timezone.now)
     updated_at = factory.LazyFunction(timezone.now)
+
+
+PASSWORD = "correct horse battery"  # every factory user's password
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = get_user_model()
+        skip_postgeneration_save = True
+
+    username = factory.Sequence(lambda n: f"user{n}")
+    email = factory.LazyAttribute(lambda u: f"{u.username}@newsroom.example")
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        return model_class._default_manager.create_user(*args, password=PASSWORD, **kwargs)
+
+
+class EditorFactory(UserFactory):
+    """A staff member of the Editors group (which migration 0006 creates)."""
+
+    is_staff = True
+
+    @factory.post_generation
+    def in_editors_group(user, create, extracted, **kwargs):
+        if create:
+            user.groups.add(Group.objects.get(name="Editors"))

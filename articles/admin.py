@@ -1,0 +1,464 @@
+"""The editors' desk: the Django admin for articles, providers, topics and their history.
+
+Editors publish, hold back and score articles here: in the list, on the change page or in
+bulk. Every such decision goes through `articles.editorial.decide`, so it is recorded (who,
+when, old and new value, how, why) and kept by later imports. Everything else about an
+article came from its feed and is shown read-only: the next import would overwrite an edit.
+"""
+
+import json
+
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+from django.contrib.admin.utils import flatten_fieldsets
+from django.contrib.admin.widgets import AutocompleteSelect
+from django.db.models import Count, OuterRef, Prefetch, Subquery
+from django.db.models.functions import Coalesce
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils.html import format_html
+
+from .admin_filters import (
+    AutocompleteFilter,
+    CappedPaginator,
+    EditorDecisionFilter,
+    QualityBandFilter,
+    TypeFilter,
+)
+from .admin_forms import ArticleChangeForm, ArticleListForm, SetQualityForm
+from .editorial import decide
+from .models import (
+    Article,
+    ArticleTopic,
+    EditorialChange,
+    Image,
+    Provider,
+    RelatedItem,
+    Topic,
+)
+
+Via = EditorialChange.Via
+SECURED_SHOWN = 12  # characters of `secured` the change page shows
+
+
+class ReadOnlyInline(admin.TabularInline):
+    """What the feed listed with the article: shown, never edited here."""
+
+    extra = 0
+    can_delete = False
+    show_change_link = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class ImageInline(ReadOnlyInline):
+    model = Image
+    fk_name = "article"
+    fields = readonly_fields = ["position", "role", "link", "width", "height", "title", "is_cached"]
+
+    def get_queryset(self, request):
+        # By the column: the model's ordering would join the article for nothing.
+        return super().get_queryset(request).order_by("position", "id")
+
+    @admin.display(description="URL")
+    def link(self, image):
+        # Linked, not embedded: the desk never loads third-party images into editors' browsers.
+        return format_html('<a href="{}" rel="noopener noreferrer">{}</a>', image.url, image.url)
+
+
+class RelatedItemInline(ReadOnlyInline):
+    model = RelatedItem
+    fk_name = "article"
+    verbose_name_plural = "related items (from the feed)"
+    fields = readonly_fields = [
+        "position",
+        "title",
+        "provider_name",
+        "published_at",
+        "quality",
+        "web_url",
+        "local_article",
+    ]
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .select_related("linked_article")
+            .only(
+                "article_id",
+                "position",
+                "title",
+                "provider_name",
+                "published_at",
+                "quality",
+                "web_url",
+                "linked_article__id",
+                "linked_article__slug",
+                "linked_article__title",
+                "linked_article__is_published",
+            )
+            .order_by("position")
+        )
+
+    @admin.display(description="our copy")
+    def local_article(self, item):
+        linked = item.linked_article
+        if linked is None:
+            return "—"
+        return format_html(
+            '<a href="{}">{}</a> · <a href="{}">{}</a>',
+            reverse("admin:articles_article_change", args=[linked.pk]),
+            "desk",
+            linked.get_absolute_url(),
+            "public page" if linked.is_published else "preview",
+        )
+
+
+def topic_links():
+    # Ordered by the column, not the relation, so the prefetch does not join the article.
+    return ArticleTopic.objects.select_related("topic").order_by("article_id", "position")
+
+
+@admin.register(Article)
+class ArticleAdmin(admin.ModelAdmin):
+    form = ArticleChangeForm
+    list_display = [
+        "title",
+        "provider_column",
+        "published_at",
+        "topic_names",
+        "quality",
+        "heat",
+        "is_published",
+    ]
+    list_display_links = ["title"]
+    list_editable = ["is_published", "quality"]
+    list_filter = [
+        "is_published",
+        ("provider", AutocompleteFilter),
+        ("topics", AutocompleteFilter),
+        TypeFilter,
+        QualityBandFilter,
+        EditorDecisionFilter,
+    ]
+    list_select_related = ["provider"]
+    search_fields = ["title", "excerpt", "provider__name"]
+    search_help_text = "Searches titles, excerpts and provider names."
+    date_hierarchy = "published_at"
+    list_per_page = 100
+    list_max_show_all = 200
+    # The full count is a scan of the whole table on every page load; the paginator's count
+    # is capped instead (see admin_filters.CappedPaginator).
+    show_full_result_count = False
+    paginator = CappedPaginator
+    view_on_site = True
+    save_on_top = True
+    actions = ["publish", "unpublish", "set_quality"]
+    inlines = [ImageInline, RelatedItemInline]
+    fieldsets = [
+        (
+            "Editorial decision",
+            {
+                "fields": [
+                    ("is_published", "quality"),
+                    "reason",
+                    ("feed_published", "feed_quality"),
+                    "decided_by_editor",
+                ],
+                "description": "Your decisions are recorded in the history and kept "
+                "when the feed sends the article again.",
+            },
+        ),
+        (
+            "Story (from the feed)",
+            {
+                "fields": [
+                    "title",
+                    "excerpt",
+                    "body",
+                    ("category", "type"),
+                    ("published_at", "heat"),
+                    ("provider", "provider_name"),
+                    "topic_names",
+                ]
+            },
+        ),
+        (
+            "Links",
+            {
+                "fields": [
+                    "public_page",
+                    "original",
+                    "web_url",
+                    "original_url",
+                    "amp_url",
+                    "cdn_amp_url",
+                ]
+            },
+        ),
+        (
+            "Source",
+            {
+                "classes": ["collapse"],
+                "fields": [
+                    "slug",
+                    "source_key",
+                    "secured_shortened",
+                    "extra_json",
+                    "source_path",
+                    ("source_hash", "record_hash"),
+                    ("imported_at", "updated_at"),
+                ],
+            },
+        ),
+    ]
+    # Everything but the editor's decision came from the feed (or is computed from it).
+    readonly_fields = [
+        name for name in flatten_fieldsets(fieldsets) if name not in ArticleChangeForm.Meta.fields
+    ]
+    readonly_fields.remove("reason")
+
+    @property
+    def media(self):
+        # The autocomplete filters' select2 (the admin adds widget media only for forms'
+        # widgets), then the desk's own, which needs the admin's jQuery.
+        autocomplete = AutocompleteSelect(Article._meta.get_field("provider"), self.admin_site)
+        desk = forms.Media(
+            css={"all": ["desk/desk.css"]}, js=["admin/js/jquery.init.js", "desk/filters.js"]
+        )
+        return super().media + autocomplete.media + desk
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .prefetch_related(Prefetch("article_topics", topic_links()))
+        )
+
+    def get_changelist_form(self, request, **kwargs):
+        return super().get_changelist_form(request, form=ArticleListForm, **kwargs)
+
+    def has_add_permission(self, request):
+        return False  # articles come from imports
+
+    def save_model(self, request, obj, form, change):
+        # The only write the desk makes to an article: its editorial fields, through decide().
+        via = Via.ADMIN_LIST if isinstance(form, ArticleListForm) else Via.ADMIN_FORM
+        decide(
+            Article.objects.filter(pk=obj.pk),
+            form.editorial_values(),
+            user=request.user,
+            via=via,
+            reason=form.cleaned_data.get("reason", ""),
+        )
+
+    def history_view(self, request, object_id, extra_context=None):
+        changes = EditorialChange.objects.filter(article_id=object_id).only(
+            "field", "old_value", "new_value", "username", "via", "reason", "changed_at"
+        )
+        context = {"editorial_changes": changes, **(extra_context or {})}
+        return super().history_view(request, object_id, extra_context=context)
+
+    # Bulk actions.
+
+    def _decide(self, request, queryset, values, reason="") -> None:
+        selected = queryset.count()
+        changes = decide(queryset, values, user=request.user, via=Via.ADMIN_ACTION, reason=reason)
+        changed = len({change.article_id for change in changes})
+        message = f"{changed} of {selected} selected article{'s' * (selected != 1)} changed"
+        if changed < selected:
+            message += "; the others already had that value"
+        self.message_user(request, message + ".", messages.SUCCESS if changed else messages.INFO)
+
+    @admin.action(description="Publish selected articles", permissions=["change"])
+    def publish(self, request, queryset):
+        self._decide(request, queryset, {"is_published": True})
+
+    @admin.action(description="Unpublish selected articles", permissions=["change"])
+    def unpublish(self, request, queryset):
+        self._decide(request, queryset, {"is_published": False})
+
+    @admin.action(description="Set quality of selected articles…", permissions=["change"])
+    def set_quality(self, request, queryset):
+        """Asks for the score (and a reason) on a page of its own, then applies it."""
+        form = SetQualityForm(request.POST if "apply" in request.POST else None)
+        if form.is_bound and form.is_valid():
+            self._decide(
+                request,
+                queryset,
+                {"quality": form.cleaned_data["quality"]},
+                form.cleaned_data["reason"],
+            )
+            return None  # back to the list
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Set the quality of articles",
+            "opts": self.opts,
+            "form": form,
+            "count": queryset.count(),
+            "sample": queryset.values_list("title", flat=True)[:10],
+            "selected": request.POST.getlist(ACTION_CHECKBOX_NAME),
+            "select_across": request.POST.get("select_across", "0"),
+            "action": "set_quality",
+            "action_checkbox_name": ACTION_CHECKBOX_NAME,
+            "media": self.media,
+        }
+        return TemplateResponse(request, "admin/articles/article/set_quality.html", context)
+
+    # Columns and read-only fields.
+
+    @admin.display(description="provider", ordering="provider__name")
+    def provider_column(self, article):
+        return article.provider or article.provider_name or "—"
+
+    @admin.display(description="topics")
+    def topic_names(self, article):
+        return ", ".join(link.topic.name for link in article.article_topics.all()) or "—"
+
+    @admin.display(description="decided by an editor")
+    def decided_by_editor(self, article):
+        names = {f.value: f.label for f in Article.EditorialField}
+        return (
+            ", ".join(names.get(field, field) for field in article.editor_fields) or "Nothing yet"
+        )
+
+    @admin.display(description="public page")
+    def public_page(self, article):
+        label = "Open" if article.is_published else "Preview (unpublished: only staff see it)"
+        return format_html('<a href="{}">{}</a>', article.get_absolute_url(), label)
+
+    @admin.display(description="original story")
+    def original(self, article):
+        if not article.original_link:
+            return "—"
+        return format_html(
+            '<a href="{}" rel="noopener noreferrer" target="_blank">{}</a>',
+            article.original_link,
+            article.original_link,
+        )
+
+    @admin.display(description="secured")
+    def secured_shortened(self, article):
+        # Opaque and never to be shown whole: enough to recognise it, not to use it.
+        if not article.secured:
+            return "—"
+        return article.secured[:SECURED_SHOWN] + (
+            "…" if len(article.secured) > SECURED_SHOWN else ""
+        )
+
+    @admin.display(description="extra (source keys kept as sent)")
+    def extra_json(self, article):
+        if not article.extra:
+            return "—"
+        text = json.dumps(article.extra, indent=2, ensure_ascii=False, sort_keys=True)
+        return format_html('<pre class="desk-json">{}</pre>', text)
+
+
+def article_count(relation: str, **published):
+    """Articles of each row counted in a correlated subquery, on the foreign key's index:
+    computed only for the rows of the page, instead of grouping the whole article table."""
+    through = Article.objects if relation == "provider" else ArticleTopic.objects
+    rows = through.filter(**{relation: OuterRef("pk")}, **published).order_by()
+    counted = rows.values(relation).annotate(n=Count("pk")).values("n")
+    return Coalesce(Subquery(counted), 0)
+
+
+class CountsChangeListMixin:
+    """Provider and topic lists with their article counts, sortable."""
+
+    show_full_result_count = False
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(
+                article_count=article_count(self.count_relation),
+                published_count=article_count(self.count_relation, **self.published_filter),
+            )
+        )
+
+    @admin.display(description="articles", ordering="article_count")
+    def articles(self, obj):
+        return obj.article_count
+
+    @admin.display(description="published", ordering="published_count")
+    def published(self, obj):
+        return obj.published_count
+
+
+@admin.register(Provider)
+class ProviderAdmin(CountsChangeListMixin, admin.ModelAdmin):
+    count_relation = "provider"
+    published_filter = {"is_published": True}
+    list_display = ["name", "domain", "articles", "published"]
+    search_fields = ["name", "domain"]
+    fields = ["name", "domain", "slug"]
+    # The importer finds providers by domain: changing it would split the provider in two.
+    readonly_fields = ["domain", "slug"]
+
+    def has_add_permission(self, request):
+        return False  # providers come from imports
+
+
+@admin.register(Topic)
+class TopicAdmin(CountsChangeListMixin, admin.ModelAdmin):
+    count_relation = "topic"
+    published_filter = {"article__is_published": True}
+    list_display = ["name", "articles", "published"]
+    search_fields = ["name"]
+    fields = ["name", "slug"]
+    # The importer files articles under topics by name: a renamed topic would come back.
+    readonly_fields = ["name", "slug"]
+
+    def has_add_permission(self, request):
+        return False  # topics come from imports
+
+
+@admin.register(EditorialChange)
+class EditorialChangeAdmin(admin.ModelAdmin):
+    """The log of every editorial decision: read-only for everyone, superusers included."""
+
+    list_display = [
+        "changed_at",
+        "article_link",
+        "field",
+        "old_to_new",
+        "username",
+        "via",
+        "reason",
+    ]
+    list_filter = ["field", "via", ("user", admin.RelatedOnlyFieldListFilter), "changed_at"]
+    list_select_related = ["article"]
+    search_fields = ["article__title", "username", "reason"]
+    date_hierarchy = "changed_at"
+    list_per_page = 100
+    show_full_result_count = False
+    paginator = CappedPaginator
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description="article", ordering="article__title")
+    def article_link(self, change):
+        url = reverse("admin:articles_article_change", args=[change.article_id])
+        return format_html('<a href="{}">{}</a>', url, change.article.title)
+
+    @admin.display(description="old → new")
+    def old_to_new(self, change):
+        return f"{json.dumps(change.old_value)} → {json.dumps(change.new_value)}"
