@@ -51,7 +51,7 @@ from django.db.models import (
     When,
 )
 from django.db.models.expressions import RawSQL
-from django.db.models.functions import NullIf, Replace, StrIndex
+from django.db.models.functions import Cast, NullIf, Replace, StrIndex
 from django.db.models.lookups import GreaterThan
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
@@ -198,7 +198,9 @@ def _postgresql(queryset: QuerySet[Article], words: list[str]) -> QuerySet[Artic
         queryset.alias(search_vector=_BaseTableColumn(VECTOR_COLUMN, SearchVectorField()))
         .filter(search_vector=query)
         .annotate(
-            rank=SearchRank(F("search_vector"), query),
+            # As double precision: ts_rank's real comes back as rounded text, which a
+            # cursor (articles/api/pagination.py) could not compare with the real again.
+            rank=Cast(SearchRank(F("search_vector"), query), FloatField()),
             # ts_headline is costly; PostgreSQL runs it only on the rows a page returns.
             headline=Case(
                 When(GreaterThan(StrIndex(passage, Value(_START)), 0), then=passage),

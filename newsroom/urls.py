@@ -6,8 +6,13 @@ from django.urls import include, path
 
 from articles import sitemaps
 
+# JSON under /api/, the site's own pages elsewhere.
+handler404 = "articles.api.errors.not_found"
+handler500 = "articles.api.errors.server_error"
+
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path("api/v1/", include("articles.api.urls")),
     path("", include("articles.urls")),
     path(
         "sitemap.xml",

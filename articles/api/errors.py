@@ -1,0 +1,50 @@
+"""Errors in one shape for the whole API: {status, code, detail, errors}.
+
+`api_exception_handler` is DRF's EXCEPTION_HANDLER; `not_found` and `server_error` are the
+site's handler404/handler500, answering JSON under /api/ and the site's pages elsewhere.
+"""
+
+from __future__ import annotations
+
+from django.http import JsonResponse
+from django.views import defaults
+from rest_framework import exceptions
+from rest_framework.views import exception_handler
+
+
+def error_body(status_code: int, code: str, detail: str, errors: dict | None = None) -> dict:
+    return {"status": status_code, "code": code, "detail": detail, "errors": errors or {}}
+
+
+def api_exception_handler(exc, context):
+    """Every API error as {status, code, detail, errors}."""
+    response = exception_handler(exc, context)
+    if response is None:
+        return None
+    data = response.data
+    if isinstance(exc, exceptions.ValidationError):
+        errors = data if isinstance(data, dict) else {"non_field_errors": data}
+        errors = {
+            k: [str(m) for m in (v if isinstance(v, list) else [v])] for k, v in errors.items()
+        }
+        names = ", ".join(errors)
+        response.data = error_body(response.status_code, "invalid", f"Invalid: {names}.", errors)
+    else:
+        detail = data.get("detail", "") if isinstance(data, dict) else str(data)
+        code = getattr(detail, "code", None) or getattr(exc, "default_code", "error")
+        response.data = error_body(response.status_code, str(code), str(detail))
+    return response
+
+
+def not_found(request, exception=None):
+    """404 for the whole site: JSON under /api/, the site's page elsewhere."""
+    if request.path.startswith("/api/"):
+        return JsonResponse(error_body(404, "not_found", "No such API resource."), status=404)
+    return defaults.page_not_found(request, exception)
+
+
+def server_error(request):
+    if request.path.startswith("/api/"):
+        body = error_body(500, "server_error", "Something went wrong on our side.")
+        return JsonResponse(body, status=500)
+    return defaults.server_error(request)

@@ -1,0 +1,332 @@
+"""How articles, topics and providers look as JSON.
+
+The serializers' fields declare the representation (for the OpenAPI schema and for the
+reader); articles are then written out by hand in `ArticleSerializer.to_representation`
+from rows loaded in three batched queries for a whole page (`load_children`). Serializing a
+page of 20 articles field by field through DRF's nested serializers cost several times the
+rest of the request together (see the closing note of the API issue and `make bench`).
+
+What is never here: `secured`, `extra`, the source bookkeeping, or any unpublished
+article's slug (related items name a local article only when it is published).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import UTC, datetime
+
+from django.db.models import Case, F, Q, When
+from django.urls import reverse
+from django.utils.functional import cached_property
+from rest_framework import serializers
+
+from ..models import (
+    EDITOR_MAX_QUALITY,
+    Article,
+    ArticleTopic,
+    Image,
+    Provider,
+    RelatedItem,
+    Topic,
+    published_rule,
+)
+from ..templatetags.newsroom import markdown
+from .prepared import PreparedQuery
+
+
+def iso(value: datetime | None) -> str | None:
+    """ISO 8601 in UTC with a Z, as DRF writes date-times."""
+    if value is None:
+        return None
+    return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+class ProviderRefSerializer(serializers.Serializer):
+    slug = serializers.SlugField(allow_null=True)
+    name = serializers.CharField(help_text="The provider's name as the article's feed gave it.")
+    domain = serializers.CharField(allow_null=True)
+
+
+class TopicRefSerializer(serializers.Serializer):
+    slug = serializers.SlugField()
+    name = serializers.CharField()
+
+
+class ImageSerializer(serializers.Serializer):
+    url = serializers.CharField(help_text="Absolute http(s) URL or a path on the provider's site.")
+    width = serializers.IntegerField(allow_null=True)
+    height = serializers.IntegerField(allow_null=True)
+    title = serializers.CharField()
+    role = serializers.ChoiceField(choices=Image.Role.choices)
+
+
+class RelatedItemSerializer(serializers.Serializer):
+    title = serializers.CharField()
+    excerpt = serializers.CharField()
+    published_at = serializers.DateTimeField(allow_null=True)
+    web_url = serializers.CharField()
+    amp_url = serializers.CharField()
+    cdn_amp_url = serializers.CharField()
+    type = serializers.CharField()
+    quality = serializers.IntegerField(allow_null=True)
+    provider = ProviderRefSerializer(allow_null=True)
+    slug = serializers.SlugField(
+        allow_null=True,
+        help_text="Our own article with the same URL, when it is published here.",
+    )
+    images = ImageSerializer(many=True)
+
+
+class ArticleListSerializer(serializers.ListSerializer):
+    def to_representation(self, data):
+        articles = list(data)
+        load_children(articles)
+        return [self.child.to_representation(article) for article in articles]
+
+
+class ArticleSerializer(serializers.Serializer):
+    """An article as API clients see it (the same in the list and on its own)."""
+
+    slug = serializers.SlugField(read_only=True)
+    url = serializers.URLField(read_only=True, help_text="The article's page on this site.")
+    title = serializers.CharField(read_only=True)
+    excerpt = serializers.CharField(read_only=True)
+    body = serializers.CharField(
+        read_only=True, help_text="Sanitised HTML (in-house articles); empty for feed articles."
+    )
+    category = serializers.CharField(read_only=True)
+    type = serializers.CharField(read_only=True)
+    published_at = serializers.DateTimeField(read_only=True, allow_null=True)
+    original_url = serializers.CharField(read_only=True)
+    web_url = serializers.CharField(read_only=True)
+    amp_url = serializers.CharField(read_only=True)
+    cdn_amp_url = serializers.CharField(read_only=True)
+    quality = serializers.IntegerField(
+        allow_null=True,
+        min_value=0,
+        max_value=EDITOR_MAX_QUALITY,
+        help_text=f"Editorial score, 0 to {EDITOR_MAX_QUALITY} when set by an editor "
+        "(feeds may send more); null: not scored.",
+    )
+    heat = serializers.IntegerField(
+        read_only=True, allow_null=True, help_text="Reader interest; -1: not measured."
+    )
+    is_published = serializers.BooleanField(help_text="Only published articles are public.")
+    provider = ProviderRefSerializer(read_only=True, allow_null=True)
+    topics = TopicRefSerializer(many=True, read_only=True)
+    images = ImageSerializer(many=True, read_only=True)
+    related = RelatedItemSerializer(many=True, read_only=True)
+
+    class Meta:
+        list_serializer_class = ArticleListSerializer
+
+    @cached_property
+    def article_url(self):
+        """slug -> the article's absolute URL; one reverse() per response, not per article."""
+        marker = "slug-placeholder"
+        path = reverse("articles:article", kwargs={"slug": marker})
+        request = self.context.get("request")
+        prefix, suffix = (request.build_absolute_uri(path) if request else path).split(marker)
+        return lambda slug: f"{prefix}{slug}{suffix}"
+
+    def to_representation(self, article: Article) -> dict:
+        if not hasattr(article, "api_topics"):
+            load_children([article])
+        provider = article.provider
+        return {
+            "slug": article.slug,
+            "url": self.article_url(article.slug),
+            "title": article.title,
+            "excerpt": article.excerpt,
+            "body": str(markdown(article.body)) if article.body else "",
+            "category": article.category,
+            "type": article.type,
+            "published_at": iso(article.published_at),
+            "original_url": article.original_url,
+            "web_url": article.web_url,
+            "amp_url": article.amp_url,
+            "cdn_amp_url": article.cdn_amp_url,
+            "quality": article.quality,
+            "heat": article.heat,
+            "is_published": article.is_published,
+            "provider": None
+            if provider is None and not article.provider_name
+            else {
+                "slug": provider.slug if provider else None,
+                "name": article.provider_name or (provider.name if provider else ""),
+                "domain": provider.domain if provider else None,
+            },
+            "topics": article.api_topics,
+            "images": article.api_images,
+            "related": article.api_related,
+        }
+
+
+class EditorialSerializer(serializers.Serializer):
+    """What an editor may change through the API (PATCH): nothing else is writable."""
+
+    is_published = serializers.BooleanField(required=False)
+    quality = serializers.IntegerField(
+        required=False, allow_null=True, min_value=0, max_value=EDITOR_MAX_QUALITY
+    )
+    reason = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=500,
+        write_only=True,
+        help_text="Why; kept in the editorial history.",
+    )
+
+    def validate(self, attrs):
+        unknown = set(self.initial_data) - set(self.fields)
+        if unknown:
+            raise serializers.ValidationError(
+                {
+                    name: ["Read-only: editors may change only is_published and quality."]
+                    for name in sorted(unknown)
+                }
+            )
+        if not {"is_published", "quality"} & set(attrs):
+            raise serializers.ValidationError(
+                {"non_field_errors": ["Give is_published and/or quality."]}
+            )
+        return attrs
+
+
+class ErrorSerializer(serializers.Serializer):
+    """Every API error has this shape."""
+
+    status = serializers.IntegerField(help_text="The HTTP status code.")
+    code = serializers.CharField(help_text="A stable code, e.g. invalid, not_found, throttled.")
+    detail = serializers.CharField(help_text="What went wrong, for a person.")
+    errors = serializers.DictField(
+        child=serializers.ListField(child=serializers.CharField()),
+        help_text="Per parameter or field: what is wrong with it and how to fix it.",
+    )
+
+
+def _image(row: dict) -> dict:
+    return {
+        "url": row["url"],
+        "width": row["width"],
+        "height": row["height"],
+        "title": row["title"],
+        "role": row["role"],
+    }
+
+
+TOPICS = PreparedQuery(
+    lambda ids: (
+        ArticleTopic.objects.filter(article_id__in=ids)
+        .order_by("article_id", "position")
+        .values("article_id", "topic__slug", "topic__name")
+    )
+)
+RELATED = PreparedQuery(
+    lambda ids: (
+        RelatedItem.objects.filter(article_id__in=ids)
+        .order_by("article_id", "position")
+        .values(
+            "id",
+            "article_id",
+            "title",
+            "excerpt",
+            "published_at",
+            "web_url",
+            "amp_url",
+            "cdn_amp_url",
+            "type",
+            "quality",
+            "provider_name",
+            "provider__slug",
+            "provider__domain",
+            "linked_article__updated_at",
+            local_slug=Case(When(published_rule("linked_article"), then=F("linked_article__slug"))),
+        )
+    )
+)
+IMAGES = PreparedQuery(
+    lambda ids: (
+        # A subquery, not a join: with a join, SQLite scans every image to answer the OR.
+        Image.objects.filter(
+            Q(article_id__in=ids)
+            | Q(related_item_id__in=RelatedItem.objects.filter(article_id__in=ids).values("id"))
+        )
+        .order_by("position", "id")
+        .values("article_id", "related_item_id", "url", "width", "height", "title", "role")
+    )
+)
+
+
+def load_children(articles: list[Article]) -> None:
+    """Attach topics, images and related items to a page of articles: three queries
+    whatever the page's size, prepared once (see prepared.py), giving plain rows."""
+    ids = [article.pk for article in articles]
+    using = articles[0]._state.db if articles else "default"
+    topics = defaultdict(list)
+    for row in TOPICS.rows(ids, using):
+        topics[row["article_id"]].append({"slug": row["topic__slug"], "name": row["topic__name"]})
+
+    related = defaultdict(list)
+    related_by_id = {}
+    linked_changes = defaultdict(list)  # the linked articles' updated_at, by article
+    for row in RELATED.rows(ids, using):
+        item = {
+            "title": row["title"],
+            "excerpt": row["excerpt"],
+            "published_at": iso(row["published_at"]),
+            "web_url": row["web_url"],
+            "amp_url": row["amp_url"],
+            "cdn_amp_url": row["cdn_amp_url"],
+            "type": row["type"],
+            "quality": row["quality"],
+            "provider": None
+            if not (row["provider_name"] or row["provider__domain"])
+            else {
+                "slug": row["provider__slug"],
+                "name": row["provider_name"],
+                "domain": row["provider__domain"],
+            },
+            "slug": row["local_slug"],
+            "images": [],
+        }
+        related[row["article_id"]].append(item)
+        related_by_id[row["id"]] = item
+        if row["linked_article__updated_at"]:
+            linked_changes[row["article_id"]].append(row["linked_article__updated_at"])
+
+    images = defaultdict(list)
+    for row in IMAGES.rows(ids, using):
+        if row["article_id"] is not None:
+            images[row["article_id"]].append(_image(row))
+        else:
+            related_by_id[row["related_item_id"]]["images"].append(_image(row))
+
+    for article in articles:
+        article.api_topics = topics[article.pk]
+        article.api_images = images[article.pk]
+        article.api_related = related[article.pk]
+        # What the representation shows last changed: the article (its import or an
+        # editor's decision, which also replace its topics, images and related items),
+        # or an article its related items link to (whose publication shows or hides it).
+        article.api_modified = max([article.updated_at, *linked_changes[article.pk]])
+
+
+class TopicSerializer(serializers.ModelSerializer):
+    url = serializers.SerializerMethodField(help_text="The topic's page on this site.")
+    articles = serializers.IntegerField(
+        source="published", read_only=True, help_text="How many published articles it has."
+    )
+
+    class Meta:
+        model = Topic
+        fields = ["slug", "name", "url", "articles"]
+
+    def get_url(self, topic) -> str:
+        return self.context["request"].build_absolute_uri(topic.get_absolute_url())
+
+
+class ProviderSerializer(TopicSerializer):
+    class Meta:
+        model = Provider
+        fields = ["slug", "name", "domain", "url", "articles"]

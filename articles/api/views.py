@@ -1,0 +1,167 @@
+"""The API's viewsets: articles (read, and editors' PATCH), topics and providers (read).
+
+Visibility is the site's: anonymous clients and non-staff users see published articles
+only (an unpublished slug is a 404); staff see everything, as they do in previews.
+Editors (the `articles.change_article` permission) may PATCH an article's published state
+and quality, which goes through `articles.editorial.decide` like the admin's changes.
+"""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db.models import Count
+from django.utils.decorators import method_decorator
+from django.utils.http import http_date
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from rest_framework import exceptions, mixins, status, viewsets
+from rest_framework.response import Response
+
+from ..cache import cached_page
+from ..editorial import decide
+from ..models import Article, EditorialChange, Provider, Topic, published_rule
+from .access import EditorsMayPatch
+from .filters import ArticleFilter, ArticleFilterBackend
+from .pagination import ByNamePagination, KeysetPagination
+from .serializers import (
+    ArticleSerializer,
+    EditorialSerializer,
+    ErrorSerializer,
+    ProviderSerializer,
+    TopicSerializer,
+)
+
+ERRORS = {
+    400: OpenApiResponse(ErrorSerializer, description="A parameter or field is invalid."),
+    404: OpenApiResponse(ErrorSerializer, description="Not found, or not published."),
+    429: OpenApiResponse(ErrorSerializer, description="Too many requests; see Retry-After."),
+}
+
+
+NOT_SHOWN = [
+    "source_key", "secured", "extra", "editor_fields", "source_path", "source_hash",
+    "record_hash", "feed_quality", "feed_published", "imported_at",
+]  # fmt: skip
+
+
+def visible_articles(request):
+    """Staff see every article (previews); everyone else only published ones."""
+    if request.user.is_staff:
+        return Article.objects.all()
+    return Article.objects.published()
+
+
+# --- views ----------------------------------------------------------------------------------
+
+
+# Anonymous JSON answers are kept by the site's page cache (articles/cache.py), keyed also
+# by Accept (the browsable API is HTML) and Origin (CORS), until the content changes.
+cached = method_decorator(cached_page, name="dispatch")
+
+
+@cached
+@extend_schema_view(
+    list=extend_schema(
+        summary="Published articles, newest first",
+        responses={200: ArticleSerializer(many=True), 400: ERRORS[400], 429: ERRORS[429]},
+    ),
+    retrieve=extend_schema(
+        summary="One article",
+        responses={200: ArticleSerializer, 404: ERRORS[404], 429: ERRORS[429]},
+    ),
+    partial_update=extend_schema(
+        summary="Publish, hold back or re-score an article (editors)",
+        request=EditorialSerializer,
+        responses={
+            200: ArticleSerializer,
+            400: ERRORS[400],
+            401: OpenApiResponse(ErrorSerializer, description="Not signed in."),
+            403: OpenApiResponse(ErrorSerializer, description="Not an editor, or no CSRF token."),
+            404: ERRORS[404],
+        },
+    ),
+)
+class ArticleViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.UpdateModelMixin,
+    viewsets.GenericViewSet,
+):
+    serializer_class = ArticleSerializer
+    lookup_field = "slug"
+    lookup_value_regex = r"[-\w]+"
+    filter_backends = [ArticleFilterBackend]
+    filterset_class = ArticleFilter
+    pagination_class = KeysetPagination
+    permission_classes = [EditorsMayPatch]
+    http_method_names = ["get", "patch", "head", "options"]
+
+    def get_queryset(self):
+        return (
+            visible_articles(self.request)
+            .select_related("provider")
+            # What the representation never shows, some of it large (extra, secured).
+            .defer(*NOT_SHOWN)
+        )
+
+    def retrieve(self, request, *args, **kwargs):
+        article = self.get_object()
+        response = Response(self.get_serializer(article).data)
+        # With the ETag that ConditionalGetMiddleware adds, a client may revalidate either way.
+        response.headers["Last-Modified"] = http_date(article.api_modified.timestamp())
+        return response
+
+    def update(self, request, *args, **kwargs):
+        if not kwargs.get("partial"):
+            raise exceptions.MethodNotAllowed(request.method)
+        article = self.get_object()
+        editorial = EditorialSerializer(data=request.data)
+        editorial.is_valid(raise_exception=True)
+        values = dict(editorial.validated_data)
+        reason = values.pop("reason", "")
+        try:
+            decide(
+                Article.objects.filter(pk=article.pk),
+                values,
+                user=request.user,
+                via=EditorialChange.Via.API,
+                reason=reason,
+            )
+        except DjangoValidationError as error:
+            raise exceptions.ValidationError(error.message_dict) from None
+        article = self.get_queryset().get(pk=article.pk)
+        return Response(self.get_serializer(article).data, status=status.HTTP_200_OK)
+
+
+@cached
+@extend_schema_view(
+    list=extend_schema(
+        responses={200: TopicSerializer(many=True), 400: ERRORS[400], 429: ERRORS[429]}
+    ),
+    retrieve=extend_schema(responses={200: TopicSerializer, 404: ERRORS[404], 429: ERRORS[429]}),
+)
+class TopicViewSet(viewsets.ReadOnlyModelViewSet):
+    """Topics with published articles, and how many each has."""
+
+    queryset = Topic.objects.all()
+    serializer_class = TopicSerializer
+    lookup_field = "slug"
+    lookup_value_regex = r"[-\w]+"
+    pagination_class = ByNamePagination
+
+    def get_queryset(self):
+        published = Count("articles", filter=published_rule("articles"))
+        return self.queryset.annotate(published=published).filter(published__gt=0)
+
+
+@cached
+@extend_schema_view(
+    list=extend_schema(
+        responses={200: ProviderSerializer(many=True), 400: ERRORS[400], 429: ERRORS[429]}
+    ),
+    retrieve=extend_schema(responses={200: ProviderSerializer, 404: ERRORS[404], 429: ERRORS[429]}),
+)
+class ProviderViewSet(TopicViewSet):
+    """Providers with published articles, and how many each has."""
+
+    queryset = Provider.objects.all()
+    serializer_class = ProviderSerializer
