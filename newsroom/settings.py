@@ -75,6 +75,9 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Anonymous readers' cached pages, served before sessions, auth, CSRF and URL resolving
+    # (after SecurityMiddleware, whose HTTPS redirect still applies). See articles/cache.py.
+    "articles.cache.PageCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     # Before anything that may answer: CORS headers go on every API response, errors too.
     "corsheaders.middleware.CorsMiddleware",
@@ -148,7 +151,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL:
     REDIS_CACHE = {
-        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "BACKEND": "articles.cache.RedisCache",  # Django's, reusing its Redis clients
         "LOCATION": REDIS_URL,
         "KEY_PREFIX": os.environ.get("CACHE_KEY_PREFIX", "newsroom"),
     }

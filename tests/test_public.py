@@ -33,12 +33,12 @@ def test_home_lists_published_articles_only(client):
 
 
 @pytest.mark.parametrize("count", [1, 20])
-def test_home_costs_four_queries_whatever_the_page_size(
+def test_home_costs_three_queries_whatever_the_page_size(
     client, topic, count, django_assert_num_queries
 ):
     for _ in range(count):
         with_topic_and_image(ArticleFactory(), topic)
-    with django_assert_num_queries(4):  # count, page, topics, images
+    with django_assert_num_queries(3):  # page (one row more, no count), topics, images
         assert client.get("/").status_code == 200
 
 
@@ -168,3 +168,29 @@ def test_the_500_page_stands_alone():
 
     html = render_to_string("500.html")
     assert "Something went wrong" in html
+
+
+def test_home_pages_through_without_counting(client, monkeypatch):
+    import articles.views
+
+    monkeypatch.setattr(articles.views.HomeView, "paginate_by", 2)
+    for n in range(5):
+        ArticleFactory(title=f"Story {n}")
+    first = client.get("/").content.decode()
+    assert 'rel="next" href="?page=2"' in first and 'rel="prev"' not in first
+    last = client.get("/?page=3").content.decode()
+    assert "Story 0" in last and 'rel="prev" href="?page=2"' in last
+    assert 'rel="next"' not in last
+    assert client.get("/?page=4").status_code == 404
+    assert client.get("/?page=nope").status_code == 404
+
+
+def test_cards_link_the_article_its_source_and_topics(client, topic):
+    article = with_topic_and_image(ArticleFactory(title="Linked", provider_name="Wired"), topic)
+    page = client.get("/").content.decode()
+    assert f'<a href="{article.get_absolute_url()}">Linked</a>' in page
+    assert f'<a href="{article.provider.get_absolute_url()}">Wired</a>' in page
+    assert '<li><a href="/topics/ai-ethics/">AI Ethics</a></li>' in page
+    assert 'src="https://img.example/a.jpg" alt="" loading="lazy"' in page
+    assert 'width="800" height="450"' in page
+    assert f'<time datetime="{article.published_at.isoformat()}">' in page
