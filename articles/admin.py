@@ -273,7 +273,8 @@ class ArticleAdmin(admin.ModelAdmin):
     def _decide(self, request, queryset, values, reason="") -> None:
         selected = queryset.count()
         changes = decide(queryset, values, user=request.user, via=Via.ADMIN_ACTION, reason=reason)
-        changed = len({change.article_id for change in changes})
+        # Confirmations (the value it already had, now the editor's) are recorded too.
+        changed = len({c.article_id for c in changes if c.old_value != c.new_value})
         message = f"{changed} of {selected} selected article{'s' * (selected != 1)} changed"
         if changed < selected:
             message += "; the others already had that value"

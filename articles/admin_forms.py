@@ -28,6 +28,14 @@ class EditorialForm(forms.ModelForm):
 
     quality = quality_field()
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # "Changed" must mean changed from what the editor saw, not from the database when
+        # the form comes back: a 100-row list saved after another editor's decision (or an
+        # import) would otherwise write every such row back to the values on the page.
+        for name in EDITORIAL_FIELDS & self.fields.keys():
+            self.fields[name].show_hidden_initial = True
+
     def clean_quality(self):
         quality = self.cleaned_data.get("quality")
         changed = "quality" in self.changed_data

@@ -62,8 +62,10 @@ def decide(
     """Set `values` (is_published and/or quality) on every article of `articles`.
 
     Every field named is marked as the editor's on every article, even where it already had
-    that value: the editor decided it, so a later feed must not undo it. Only real changes
-    are recorded. Returns the recorded changes.
+    that value: the editor decided it, so a later feed must not undo it. Each value changed,
+    and each value confirmed for the first time, is recorded (a confirmation with old and
+    new the same); deciding again what is already decided writes nothing. Returns the
+    recorded changes.
     """
     values = clean_values(values)
     if not values:
@@ -78,11 +80,16 @@ def decide(
         .only("pk", "editor_fields", *values)
     )
     for article in rows:
-        editor_fields = set(article.editor_fields) | set(values)
-        differs = {
-            field: value for field, value in values.items() if getattr(article, field) != value
+        marked = set(article.editor_fields)
+        # A field is recorded when its value changes, and also when an editor first
+        # confirms the feed's value: from then on imports leave it alone, and the history
+        # must say who decided that.
+        decided = {
+            field: value
+            for field, value in values.items()
+            if getattr(article, field) != value or field not in marked
         }
-        if not differs and editor_fields == set(article.editor_fields):
+        if not decided:
             continue
         changes += [
             EditorialChange(
@@ -96,11 +103,11 @@ def decide(
                 reason=reason[:500],
                 changed_at=now,
             )
-            for field, value in differs.items()
+            for field, value in decided.items()
         ]
-        for field, value in values.items():
+        for field, value in decided.items():
             setattr(article, field, value)
-        article.editor_fields = sorted(editor_fields)
+        article.editor_fields = sorted(marked | set(decided))
         article.updated_at = now
         changed_articles.append(article)
     if changed_articles:

@@ -319,7 +319,8 @@ class EditorialChange(models.Model):
         ADMIN_ACTION = "admin-action", "Admin bulk action"
         API = "api", "API"
 
-    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="editorial_changes")
+    # PROTECT: an article with a history of decisions is not deleted with it.
+    article = models.ForeignKey(Article, on_delete=models.PROTECT, related_name="editorial_changes")
     field = models.CharField(max_length=20, choices=Article.EditorialField.choices)
     old_value = models.JSONField(null=True, blank=True)
     new_value = models.JSONField(null=True, blank=True)

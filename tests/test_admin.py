@@ -13,6 +13,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from articles import admin_filters
+from articles.editorial import decide
 from articles.models import (
     Article,
     ArticleTopic,
@@ -64,7 +65,11 @@ def list_post(articles):
         data[f"form-{n}-id"] = str(article.pk)
         if article.is_published:
             data[f"form-{n}-is_published"] = "on"
-        data[f"form-{n}-quality"] = "" if article.quality is None else str(article.quality)
+        quality = "" if article.quality is None else str(article.quality)
+        data[f"form-{n}-quality"] = quality
+        # What the page showed, which the form compares the posted values with.
+        data[f"initial-form-{n}-is_published"] = str(article.is_published)
+        data[f"initial-form-{n}-quality"] = quality
     return data
 
 
@@ -84,6 +89,21 @@ def rows_with_topics(count):
 
 
 # The changelist
+
+
+def test_a_list_save_leaves_rows_changed_elsewhere_since_the_page_was_shown(desk):
+    x, y = ArticleFactory(quality=10), ArticleFactory(quality=10)
+    page = list_post([x, y])  # what editor ada's page shows
+    other = EditorFactory(username="bob")
+    decide(Article.objects.filter(pk=y.pk), {"quality": 900}, user=other, via=Via.API)
+    page["form-0-quality"] = "20"  # ada re-scores x only
+    assert desk.post(CHANGELIST, page).status_code == 302
+    x.refresh_from_db()
+    y.refresh_from_db()
+    assert (x.quality, y.quality) == (20, 900)
+    assert list(EditorialChange.objects.filter(article=y).values_list("username", flat=True)) == [
+        "bob"
+    ]
 
 
 def test_changelist_shows_what_editors_decide_on(desk):
@@ -515,14 +535,18 @@ def test_create_editor_makes_a_staff_member_of_editors(monkeypatch):
         ({"NEWSROOM_EDITOR_PASSWORD": ""}, "needs the password in NEWSROOM_EDITOR_PASSWORD"),
         ({"NEWSROOM_EDITOR_PASSWORD": "123"}, "Password refused"),
         ({"existing": True}, "already exists"),
+        ({"username": "grace hopper!"}, "Cannot create 'grace hopper!': username: Enter a valid"),
+        ({"email": "not-an-address"}, "email: Enter a valid email address."),
     ],
 )
 def test_create_editor_explains_what_is_wrong(monkeypatch, setup, message):
     monkeypatch.setenv("NEWSROOM_EDITOR_PASSWORD", setup.get("NEWSROOM_EDITOR_PASSWORD", "x" * 20))
     if setup.get("existing"):
         UserFactory(username="grace")
+    username = setup.get("username", "grace")
     with pytest.raises(CommandError, match=re.escape(message)):
-        call_command("create_editor", "grace", "--no-input")
+        call_command("create_editor", username, "--email", setup.get("email", ""), "--no-input")
+    assert not Group.objects.get(name="Editors").user_set.filter(username=username).exists()
 
 
 def test_create_editor_prompts_for_the_password(monkeypatch):

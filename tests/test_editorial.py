@@ -39,11 +39,12 @@ def test_a_decision_is_recorded_with_who_what_and_why(editor):
     assert sorted(article.editor_fields) == ["is_published", "quality"]
 
 
-def test_a_bulk_decision_records_only_real_changes_but_marks_every_article(editor):
+def test_a_bulk_decision_records_changes_and_confirmations_and_marks_every_article(editor):
     already = ArticleFactory(is_published=True)
     held = ArticleFactory(is_published=False)
     decide(Article.objects.all(), {"is_published": True}, user=editor, via=Via.ADMIN_ACTION)
-    assert list(EditorialChange.objects.values_list("article", flat=True)) == [held.pk]
+    recorded = set(EditorialChange.objects.values_list("article", "old_value", "new_value"))
+    assert recorded == {(held.pk, False, True), (already.pk, True, True)}  # a confirmation
     for article in (already, held):
         article.refresh_from_db()
         assert article.is_published and article.editor_fields == ["is_published"]

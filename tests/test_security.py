@@ -81,3 +81,47 @@ def test_json_ld_cannot_close_its_script_tag(client, hostile):
     block = re.search(r'<script type="application/ld\+json">(.*?)</script>', html, re.S).group(1)
     assert "<" not in block  # every < is \u003c, so no value ends the tag
     assert json.loads(block)["headline"].startswith("Robots <script>")
+
+
+def test_hostile_content_is_inert_on_the_desk(admin_client, hostile):
+    """The admin's pages: list, change page, history, the decisions log and the dashboard."""
+    from django.contrib.auth import get_user_model
+
+    from articles.editorial import decide
+    from articles.models import Article, EditorialChange
+
+    editor = get_user_model().objects.get(is_superuser=True)
+    hostile.provider.name = f"Evil {SCRIPT} {HANDLER}"
+    hostile.provider.save()
+    decide(
+        Article.objects.filter(pk=hostile.pk),
+        {"quality": 7},
+        user=editor,
+        via=EditorialChange.Via.ADMIN_FORM,
+        reason=HOSTILE_TEXT,
+    )
+    change = f"/admin/articles/article/{hostile.pk}/change/"
+    pages = [
+        "/admin/",
+        "/admin/articles/article/",
+        "/admin/articles/article/?q=Robots",
+        change,
+        f"/admin/articles/article/{hostile.pk}/history/",
+        "/admin/articles/editorialchange/",
+        "/admin/articles/provider/",
+    ]
+    for url in pages:
+        response = admin_client.get(url)
+        assert response.status_code == 200, url
+        html = response.content.decode()
+        assert SCRIPT not in html, url
+        for tag, attrs in Markup(html).tags:
+            assert not [name for name in attrs if name.startswith("on")], (url, tag, attrs)
+            assert tag != "iframe", url
+            # The admin's own scripts are files (and its translations); none is inline.
+            source = attrs.get("src") or ""
+            assert tag != "script" or source.startswith(("/static/", "/admin/jsi18n/")), url
+            for name in ("href", "src"):
+                value = (attrs.get(name) or "").strip().lower()
+                assert not value.startswith("javascript:"), (url, attrs)
+        assert "TOP-SECRET-VALUE" not in html, url

@@ -25,7 +25,7 @@ class Migration(migrations.Migration):
                 ('via', models.CharField(choices=[('admin-list', 'Admin list'), ('admin-form', 'Admin change page'), ('admin-action', 'Admin bulk action'), ('api', 'API')], max_length=20)),
                 ('reason', models.CharField(blank=True, max_length=500)),
                 ('changed_at', models.DateTimeField(db_index=True, default=django.utils.timezone.now)),
-                ('article', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='editorial_changes', to='articles.article')),
+                ('article', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='editorial_changes', to='articles.article')),
                 ('user', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='editorial_changes', to=settings.AUTH_USER_MODEL)),
             ],
             options={

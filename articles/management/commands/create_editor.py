@@ -42,6 +42,11 @@ class Command(BaseCommand):
                 f"There is no {GROUP!r} group: run `python manage.py migrate` first."
             ) from None
         user = User(**{User.USERNAME_FIELD: username}, email=email, is_staff=True)
+        try:
+            user.full_clean(exclude=["password"])
+        except ValidationError as error:
+            problems = "; ".join(f"{k}: {' '.join(v)}" for k, v in error.message_dict.items())
+            raise CommandError(f"Cannot create {username!r}: {problems}") from None
         password = self.ask_password(user) if interactive else self.env_password(user)
         user.set_password(password)
         with transaction.atomic():
