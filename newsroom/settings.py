@@ -180,11 +180,16 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_CLASSES": ["articles.api.access.AnonymousRateThrottle"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "articles.api.errors.api_exception_handler",
+    # Editors' tools write JSON; form encodings would only blur what a value means ("0").
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "DEFAULT_RENDERER_CLASSES": [
         "rest_framework.renderers.JSONRenderer",
         "rest_framework.renderers.BrowsableAPIRenderer",
     ],
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+    # How many proxies in front of the app add to X-Forwarded-For; the throttle takes the
+    # client's address from there. 0: the connection's own address, which no client forges.
+    "NUM_PROXIES": env_int("NEWSROOM_NUM_PROXIES", 0),
 }
 # Requests an anonymous client may make, e.g. "120/min" or "5000/day"; empty: no limit.
 NEWSROOM_API_ANON_RATE = os.environ.get("NEWSROOM_API_ANON_RATE", "300/min")
@@ -200,6 +205,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "articles.api.serializers.forbid_unknown_fields",
+    ],
 }
 
 # CORS for the API only, and only for the origins an operator lists (none by default).

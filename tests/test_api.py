@@ -370,10 +370,13 @@ def test_session_writes_need_the_csrf_token(editor):
         ({"quality": 1001}, "quality"),
         ({"quality": -1}, "quality"),
         ({"quality": "lots"}, "quality"),
+        ({"quality": "5"}, "quality"),
+        ({"quality": 5.5}, "quality"),
+        ({"is_published": 1}, "is_published"),
+        ({"quality": 5, "reason": 7}, "reason"),
         ({"is_published": "perhaps"}, "is_published"),
         ({"title": "Retitled"}, "title"),
         ({"secured": "x"}, "secured"),
-        ({}, "non_field_errors"),
     ],
 )
 def test_invalid_writes_are_400_naming_the_field(client, editor, data, field):
@@ -403,6 +406,22 @@ def test_an_editor_publishes_and_rescores_and_it_is_recorded(client, editor):
     }
     article.refresh_from_db()
     assert sorted(article.editor_fields) == ["is_published", "quality"]
+
+
+def test_a_reason_keeps_what_a_database_can_hold(client, editor):
+    client.force_login(editor)
+    article = ArticleFactory(quality=3)
+    response = patch(client, article, {"quality": 4, "reason": "Dup\u0000e \udb88of x"})
+    assert response.status_code == 200
+    assert EditorialChange.objects.get().reason == "Dupe of x"
+
+
+def test_an_empty_patch_changes_nothing(client, editor):
+    client.force_login(editor)
+    article = ArticleFactory(quality=3)
+    response = patch(client, article, {"reason": "Looked at it"})
+    assert (response.status_code, response.json()["quality"]) == (200, 3)
+    assert not EditorialChange.objects.exists()
 
 
 def test_an_editor_may_write_with_a_token(editor):
@@ -504,3 +523,41 @@ def test_searches_without_words_find_nothing_or_everything_but_never_fail(client
     assert response.status_code in (200, 400)
     if response.status_code == 400:
         assert list(body["errors"]) == ["q"]
+
+
+def test_an_editor_without_staff_status_may_publish_and_unpublish_by_token():
+    tool = get_user_model().objects.create_user("newsdesk-bot", password="pw")
+    tool.user_permissions.add(Permission.objects.get(codename="change_article"))
+    token = Token.objects.create(user=tool)
+    held = ArticleFactory(is_published=False)
+    client = Client(HTTP_AUTHORIZATION=f"Token {token.key}")
+    response = patch(client, held, {"is_published": True})
+    assert (response.status_code, response.json()["is_published"]) == (200, True)
+    response = patch(client, held, {"is_published": False})
+    assert (response.status_code, response.json()["is_published"]) == (200, False)
+
+
+def test_a_forged_forwarded_address_does_not_escape_the_throttle(client, settings):
+    settings.NEWSROOM_API_ANON_RATE = "2/min"
+    ArticleFactory()
+    statuses = [
+        client.get(LIST, {"page_size": n}, HTTP_X_FORWARDED_FOR=f"10.0.0.{n}").status_code
+        for n in range(1, 5)
+    ]
+    assert statuses == [200, 200, 429, 429]
+
+
+def test_what_a_token_holder_reads_is_never_served_to_the_public(admin_user):
+    held = ArticleFactory(is_published=False)
+    token = Token.objects.create(user=admin_user)
+    staff = Client(HTTP_AUTHORIZATION=f"Token {token.key}")
+    for url in (LIST, detail(held)):
+        assert held.slug in staff.get(url, HTTP_ACCEPT="application/json").content.decode()
+    public = Client()
+    assert held.slug not in public.get(LIST, HTTP_ACCEPT="application/json").content.decode()
+    assert public.get(detail(held), HTTP_ACCEPT="application/json").status_code == 404
+
+
+def test_an_articles_own_url_ignores_the_list_filters(client):
+    article = ArticleFactory(quality=5)
+    assert client.get(detail(article), {"quality_min": 90, "topic": "x"}).status_code == 200

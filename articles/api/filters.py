@@ -134,7 +134,8 @@ class ArticleFilter(django_filters.FilterSet):
     )
     is_published = TrueFalseFilter(
         method="filter_published",
-        help_text="Published (true) or held back (false); only staff see held-back ones.",
+        help_text="Published (true) or held back (false); only staff and editors see held-back "
+        "ones.",
     )
 
     class Meta:
@@ -178,6 +179,10 @@ class ArticleFilterBackend(DjangoFilterBackend):
     every filter, a fifth of an unfiltered list's time in the profile."""
 
     def filter_queryset(self, request, queryset, view):
-        if not request.query_params.keys() & ArticleFilter.base_filters.keys():
+        # Only the list filters: an article's own URL names it whatever the query string.
+        if (
+            view.action != "list"
+            or not request.query_params.keys() & ArticleFilter.base_filters.keys()
+        ):
             return queryset
         return super().filter_queryset(request, queryset, view)

@@ -162,14 +162,48 @@ class ArticleSerializer(serializers.Serializer):
         }
 
 
+class StrictTypes:
+    """JSON's own types only: DRF would also take "true", 1 or "5" for a boolean, a number
+    or a string, which the schema does not promise and a typo should not pass for."""
+
+    json_types: tuple[type, ...]
+
+    def to_internal_value(self, data):
+        if type(data) not in self.json_types:
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class JSONBooleanField(StrictTypes, serializers.BooleanField):
+    json_types = (bool,)
+
+
+class JSONIntegerField(StrictTypes, serializers.IntegerField):
+    json_types = (int,)
+
+
+class JSONStringField(StrictTypes, serializers.CharField):
+    json_types = (str,)
+
+
+class ReasonField(JSONStringField):
+    """Free text for the history: characters no database column can hold (NUL, halves of
+    surrogate pairs) are dropped rather than refusing the editor's decision."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, str):
+            data = data.replace("\x00", "").encode("utf-8", "ignore").decode("utf-8")
+        return super().to_internal_value(data)
+
+
 class EditorialSerializer(serializers.Serializer):
     """What an editor may change through the API (PATCH): nothing else is writable."""
 
-    is_published = serializers.BooleanField(required=False)
-    quality = serializers.IntegerField(
+    is_published = JSONBooleanField(required=False)
+    quality = JSONIntegerField(
         required=False, allow_null=True, min_value=0, max_value=EDITOR_MAX_QUALITY
     )
-    reason = serializers.CharField(
+    reason = ReasonField(
         required=False,
         allow_blank=True,
         max_length=500,
@@ -186,11 +220,16 @@ class EditorialSerializer(serializers.Serializer):
                     for name in sorted(unknown)
                 }
             )
-        if not {"is_published", "quality"} & set(attrs):
-            raise serializers.ValidationError(
-                {"non_field_errors": ["Give is_published and/or quality."]}
-            )
         return attrs
+
+
+def forbid_unknown_fields(result, generator, request, public):
+    """drf-spectacular postprocessing hook: the schema says what EditorialSerializer
+    enforces, that a PATCH may carry no other field."""
+    for name, component in result.get("components", {}).get("schemas", {}).items():
+        if name.startswith("PatchedEditorial"):
+            component["additionalProperties"] = False
+    return result
 
 
 class ErrorSerializer(serializers.Serializer):

@@ -44,8 +44,10 @@ NOT_SHOWN = [
 
 
 def visible_articles(request):
-    """Staff see every article (previews); everyone else only published ones."""
-    if request.user.is_staff:
+    """Staff and editors see every article (previews, and what they may publish);
+    everyone else only published ones."""
+    user = request.user
+    if user.is_staff or user.has_perm("articles.change_article"):
         return Article.objects.all()
     return Article.objects.published()
 
@@ -128,7 +130,8 @@ class ArticleViewSet(
             )
         except DjangoValidationError as error:
             raise exceptions.ValidationError(error.message_dict) from None
-        article = self.get_queryset().get(pk=article.pk)
+        # Re-read whatever it now is: unpublishing it takes it out of a public queryset.
+        article = Article.objects.select_related("provider").get(pk=article.pk)
         return Response(self.get_serializer(article).data, status=status.HTTP_200_OK)
 
 
@@ -153,8 +156,7 @@ class TopicViewSet(viewsets.ReadOnlyModelViewSet):
         return self.queryset.annotate(published=published).filter(published__gt=0)
 
 
-@cached
-@extend_schema_view(
+@extend_schema_view(  # cached already: dispatch is TopicViewSet's
     list=extend_schema(
         responses={200: ProviderSerializer(many=True), 400: ERRORS[400], 429: ERRORS[429]}
     ),

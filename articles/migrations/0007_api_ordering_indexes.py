@@ -9,19 +9,23 @@ FIRST in CREATE INDEX), so they are made here, per database.
 
 from django.db import migrations
 
-COLUMNS = ["published_at", "quality", "heat", "title"]
+
+def columns(vendor: str) -> list[str]:
+    # On SQLite, article_latest (published_at DESC, id DESC) already serves published_at.
+    return ["quality", "heat", "title"] + (["published_at"] if vendor == "postgresql" else [])
 
 
 def create(apps, schema_editor):
-    nulls = " NULLS FIRST" if schema_editor.connection.vendor == "postgresql" else ""
-    for column in COLUMNS:
+    vendor = schema_editor.connection.vendor
+    nulls = " NULLS FIRST" if vendor == "postgresql" else ""
+    for column in columns(vendor):
         schema_editor.execute(
             f"CREATE INDEX article_order_{column} ON articles_article ({column}{nulls}, id)"
         )
 
 
 def drop(apps, schema_editor):
-    for column in COLUMNS:
+    for column in columns(schema_editor.connection.vendor):
         schema_editor.execute(f"DROP INDEX article_order_{column}")
 
 
