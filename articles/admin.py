@@ -95,12 +95,7 @@ class RelatedItemInline(ReadOnlyInline):
             .select_related("linked_article")
             .only(
                 "article_id",
-                "position",
-                "title",
-                "provider_name",
-                "published_at",
-                "quality",
-                "web_url",
+                *(name for name in self.fields if name != "local_article"),
                 "linked_article__id",
                 "linked_article__slug",
                 "linked_article__title",

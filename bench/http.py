@@ -19,7 +19,9 @@ both sides pay a TCP connect per request alike.
 
 Figures (see DESIGN.md, "Quality bars"), one for each line of TARGETS below:
 - home page and an article page with the page cache off: requests/s ratio (targets 0.10, 0.20);
-- the same with the page cache on, in Redis db 15 (or local memory when Redis is down): 0.5;
+- the API's list of 20 articles, the same 80,000 articles deep (a cursor), and one article,
+  page cache off (targets 0.10, 0.10, 0.20);
+- pages and API answers with the page cache on, in Redis db 15 (or local memory when Redis is down): 0.5;
   the first request renders the page, every later one (warm-up included) is a hit;
 - search latency, p50 and p99 over several words with the page cache off (target p50 < 100 ms),
   with 2 connections: both workers busy, no request waiting in the queue.
@@ -149,7 +151,9 @@ class Target(NamedTuple):
     app's for a body of the same size, with the page cache on (`cached`) or off."""
 
     name: str
-    path: str  # "{slug}" stands for the newest published article's slug
+    # "{slug}": the newest published article's slug; "{deep}": an API cursor 80,000
+    # articles down the default order (page 4,001 of 20).
+    path: str
     ratio: float
     cached: bool
 
@@ -158,9 +162,15 @@ class Target(NamedTuple):
 TARGETS = [
     Target("home page", "/", 0.10, cached=False),
     Target("article page", "/articles/{slug}/", 0.20, cached=False),
+    Target("API list (20 articles)", "/api/v1/articles/", 0.10, cached=False),
+    Target("API list, 80,000 deep", "/api/v1/articles/?cursor={deep}", 0.10, cached=False),
+    Target("API article", "/api/v1/articles/{slug}/", 0.20, cached=False),
     Target("home page", "/", 0.5, cached=True),
     Target("article page", "/articles/{slug}/", 0.5, cached=True),
+    Target("API list (20 articles)", "/api/v1/articles/", 0.5, cached=True),
+    Target("API article", "/api/v1/articles/{slug}/", 0.5, cached=True),
 ]
+DEEP = 80_000  # articles down the API's default order for the "{deep}" cursor
 
 
 def run(workdir: Path) -> list[Result]:
@@ -171,7 +181,7 @@ def run(workdir: Path) -> list[Result]:
     logs.mkdir(exist_ok=True)
     bench = Bench(wrk, logs)
 
-    published, slug = prepare_database()
+    published, slug, deep = prepare_database()
     print(f"HTTP: {published:,} published articles; newest article {slug}", flush=True)
     results = [
         Result(
@@ -187,7 +197,7 @@ def run(workdir: Path) -> list[Result]:
     try:
         with bench.newsroom("uncached", NEWSROOM_PAGE_CACHE_SECONDS="0") as site:
             for target in uncached:
-                path = target.path.format(slug=slug)
+                path = target.path.format(slug=slug, deep=deep)
                 results.append(bench.compare(site, f"{target.name}, uncached", path, target.ratio))
             results.append(bench.search(site))
     except Unavailable as exc:
@@ -209,7 +219,7 @@ def run(workdir: Path) -> list[Result]:
     try:
         with bench.newsroom("cached", NEWSROOM_PAGE_CACHE_SECONDS="600", **extra) as site:
             for target in cached:
-                path = target.path.format(slug=slug)
+                path = target.path.format(slug=slug, deep=deep)
                 name = f"{target.name}, cached ({cache})"
                 results.append(bench.compare(site, name, path, target.ratio))
     except Unavailable as exc:
@@ -219,7 +229,7 @@ def run(workdir: Path) -> list[Result]:
     return results
 
 
-def prepare_database() -> tuple[int, str]:
+def prepare_database() -> tuple[int, str, str]:
     """Publish 90% of the imported articles; the cache table and static manifest pages need."""
     from django.core.management import call_command
     from django.db import connection
@@ -239,10 +249,23 @@ def prepare_database() -> tuple[int, str]:
     published = Article.objects.published().count()
     # The page readers open most: the newest published article, first on the home page.
     slug = Article.objects.published().values_list("slug", flat=True).first()
+    deep = deep_cursor(min(DEEP, published - 1))
     connection.close()  # the servers are other processes: hold nothing open on the file
     if slug is None:
         raise RuntimeError("no published article to measure")
-    return published, slug
+    return published, slug, deep
+
+
+def deep_cursor(depth: int) -> str:
+    """The API's own cursor for the page after the `depth`-th article, newest first."""
+    from articles.api.pagination import ORDERINGS, KeysetPagination
+    from articles.models import Article
+
+    paginator = KeysetPagination()
+    paginator.ordering_name = "-published_at"
+    paginator.ordering = ORDERINGS[paginator.ordering_name]
+    row = Article.objects.published().order_by(*paginator.ordering.expressions())[depth]
+    return paginator.encode_cursor(row, reverse=False)
 
 
 def flush_redis() -> str | None:
@@ -274,6 +297,7 @@ class Bench:
             "DJANGO_ALLOWED_HOSTS": HOST,
             "DJANGO_SETTINGS_MODULE": "newsroom.settings",
             "DJANGO_LOG_LEVEL": "WARNING",
+            "NEWSROOM_API_ANON_RATE": "",  # one client at full speed is the point here
             **env,
         }
         return self.server("newsroom.wsgi", f"newsroom-{label}", server_env, "/healthz")

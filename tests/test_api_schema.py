@@ -95,14 +95,20 @@ def load_schema():
 schema = load_schema()
 
 
+def bounded(test):
+    """25 generated requests per operation, the same ones every run."""
+    return seed(20261123)(
+        settings(
+            max_examples=25,
+            deadline=None,
+            derandomize=True,
+            suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+        )(test)
+    )
+
+
 @schema.parametrize()
-@seed(20261123)
-@settings(
-    max_examples=25,
-    deadline=None,
-    derandomize=True,
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
-)
+@bounded
 def test_the_api_keeps_the_promises_of_its_schema(case, api_data):
     # A cursor is an opaque token only the API makes: any string fits its schema, but a
     # made-up one is refused with a 400 (tested in test_api.py), which schemathesis would
@@ -123,13 +129,7 @@ def editor_token(db):
 
 
 @schema.parametrize()
-@seed(20261124)
-@settings(
-    max_examples=25,
-    deadline=None,
-    derandomize=True,
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
-)
+@bounded
 def test_the_api_keeps_its_promises_to_an_editor(case, api_data, editor_token):
     """As an editor with a token, on real articles, topics and providers: reads of held-back
     articles, and PATCHes that reach an article and change it."""
