@@ -21,7 +21,8 @@ Figures (see DESIGN.md, "Quality bars"), one for each line of TARGETS below:
 - home page and an article page with the page cache off: requests/s ratio (targets 0.10, 0.20);
 - the API's list of 20 articles, the same 80,000 articles deep (a cursor), and one article,
   page cache off (targets 0.10, 0.10, 0.20);
-- pages and API answers with the page cache on, in Redis db 15 (or local memory when Redis is down): 0.5;
+- pages and API answers with the page cache on, in Redis db 15 (or local memory when Redis
+  is down): 0.5;
   the first request renders the page, every later one (warm-up included) is a hit;
 - search latency, p50 and p99 over several words with the page cache off (target p50 < 100 ms),
   with 2 connections: both workers busy, no request waiting in the queue.

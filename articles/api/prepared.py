@@ -27,16 +27,17 @@ class _Compiled:
 
 
 class PreparedQuery:
-    """`build(ids)` returns a `values()` queryset filtered by those ids (as parameters)."""
+    """`build(values)` returns a `values()` queryset that uses those values (ids, slugs) as
+    its parameters, each at least once."""
 
-    def __init__(self, build: Callable[[list[int]], QuerySet]):
+    def __init__(self, build: Callable[[list], QuerySet]):
         self.build = build
-        self._compiled: dict[tuple[str, int], _Compiled] = {}
+        self._compiled: dict[tuple, _Compiled] = {}
 
-    def rows(self, ids: list[int], using: str = "default") -> list[dict]:
+    def rows(self, ids: list, using: str = "default") -> list[dict]:
         if not ids:
             return []
-        key = (using, len(ids))
+        key = (using, tuple(type(value) for value in ids))
         compiled = self._compiled.get(key) or self._compile(key)
         params = list(compiled.params)
         for slot, index in compiled.id_slots:
@@ -56,21 +57,26 @@ class PreparedQuery:
             rows.append(dict(zip(compiled.names, row, strict=True)))
         return rows
 
-    def _compile(self, key: tuple[str, int]) -> _Compiled:
-        using, count = key
-        # Ids no row has, each a different number, to find where the real ones go.
-        placeholders = [-(index + 1) for index in range(count)]
+    def _compile(self, key: tuple) -> _Compiled:
+        using, types = key
+        # Values no row has, each different, to find where the real ones go: negative ids,
+        # strings no slug can be.
+        placeholders = [
+            -(index + 1) if kind is int else f"\x00prepared {index}\x00"
+            for index, kind in enumerate(types)
+        ]
+        where = {(type(value), value): index for index, value in enumerate(placeholders)}
         queryset = self.build(placeholders).using(using)
         compiler = queryset.query.get_compiler(using)
         sql, params = compiler.as_sql()
         params = list(params)
         id_slots = [
-            (slot, -value - 1)
+            (slot, where[type(value), value])
             for slot, value in enumerate(params)
-            if type(value) is int and -count <= value < 0
+            if (type(value), value) in where
         ]
-        if {index for _, index in id_slots} != set(range(count)):
-            raise ValueError("A prepared query must use every one of its ids.")
+        if {index for _, index in id_slots} != set(range(len(types))):
+            raise ValueError("A prepared query must use every one of its values.")
         query = queryset.query
         names = [*query.extra_select, *query.values_select, *query.annotation_select]
         select = [column for column, _, _ in compiler.select[: compiler.col_count]]

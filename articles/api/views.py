@@ -22,6 +22,7 @@ from ..models import Article, EditorialChange, Provider, Topic, published_rule
 from .access import EditorsMayPatch
 from .filters import ArticleFilter, ArticleFilterBackend
 from .pagination import ByNamePagination, KeysetPagination
+from .prepared import PreparedQuery
 from .serializers import (
     ArticleSerializer,
     EditorialSerializer,
@@ -43,11 +44,46 @@ NOT_SHOWN = [
 ]  # fmt: skip
 
 
+# In the model's own order, which Model.from_db() reads values in.
+PROVIDER_SHOWN = [f.attname for f in Provider._meta.concrete_fields]
+
+
+def _article_by_slug(published_only: bool) -> PreparedQuery:
+    def build(params):
+        articles = Article.objects.published() if published_only else Article.objects.all()
+        shown = [f.attname for f in Article._meta.concrete_fields if f.name not in NOT_SHOWN]
+        provider = [f"provider__{name}" for name in PROVIDER_SHOWN]
+        return articles.filter(slug=params[0]).values(*shown, *provider)
+
+    return PreparedQuery(build)
+
+
+# An article's own URL, prepared once (see prepared.py): building and compiling this one
+# query took the ORM a third of the whole request.
+ARTICLE_BY_SLUG = {True: _article_by_slug(True), False: _article_by_slug(False)}
+
+
+def find_article(request, slug: str, using: str = "default") -> Article:
+    """The article at `slug` as the request may see it, or a 404."""
+    rows = ARTICLE_BY_SLUG[not sees_unpublished(request.user)].rows([slug], using)
+    if not rows:
+        raise exceptions.NotFound()
+    row = rows[0]
+    fields = [name for name in row if not name.startswith("provider__")]
+    article = Article.from_db(using, fields, [row[name] for name in fields])
+    if row["provider_id"] is not None:
+        values = [row[f"provider__{name}"] for name in PROVIDER_SHOWN]
+        article.provider = Provider.from_db(using, PROVIDER_SHOWN, values)
+    return article
+
+
+def sees_unpublished(user) -> bool:
+    """Staff and editors see every article (previews, and what they may publish)."""
+    return user.is_staff or user.has_perm("articles.change_article")
+
+
 def visible_articles(request):
-    """Staff and editors see every article (previews, and what they may publish);
-    everyone else only published ones."""
-    user = request.user
-    if user.is_staff or user.has_perm("articles.change_article"):
+    if sees_unpublished(request.user):
         return Article.objects.all()
     return Article.objects.published()
 
@@ -106,7 +142,7 @@ class ArticleViewSet(
         )
 
     def retrieve(self, request, *args, **kwargs):
-        article = self.get_object()
+        article = find_article(request, kwargs["slug"])
         response = Response(self.get_serializer(article).data)
         # With the ETag that ConditionalGetMiddleware adds, a client may revalidate either way.
         response.headers["Last-Modified"] = http_date(article.api_modified.timestamp())
