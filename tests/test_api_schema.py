@@ -13,10 +13,8 @@ import schemathesis
 import yaml
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
-from django.core import signals
 from django.core.handlers.wsgi import WSGIHandler
 from django.core.management import call_command
-from django.db import close_old_connections
 from drf_spectacular.generators import SchemaGenerator
 from drf_spectacular.renderers import OpenApiJsonRenderer
 from hypothesis import HealthCheck, seed, settings
@@ -54,18 +52,6 @@ def test_the_docs_use_local_assets_only(client):
     html = page.content.decode()
     assert "/static/drf_spectacular_sidecar/swagger-ui-dist/" in html
     assert "cdn" not in html.lower() and "<script>" not in html
-
-
-@pytest.fixture
-def keep_the_test_connection():
-    """Requests reach the app directly, not through Django's test client, so the end of
-    each one would close the database connection, and the test's transaction with it
-    (PostgreSQL). As Django's test client does, keep it open."""
-    for signal in (signals.request_started, signals.request_finished):
-        signal.disconnect(close_old_connections)
-    yield
-    for signal in (signals.request_started, signals.request_finished):
-        signal.connect(close_old_connections)
 
 
 @pytest.fixture

@@ -321,3 +321,100 @@ def test_the_redis_cache_reuses_one_client_per_pool():
     backend = RedisCache("redis://127.0.0.1:6379/15", {})._cache
     assert backend.get_client("a") is backend.get_client("b")
     assert backend.get_client("a", write=True) is backend.get_client("b", write=True)
+
+
+# The WSGI wrapper (newsroom/wsgi.py): hits answered before Django runs.
+
+
+class CountingApp:
+    """Django's WSGI handler, counting the requests that reach it."""
+
+    def __init__(self):
+        from django.core.handlers.wsgi import WSGIHandler
+
+        self.django = WSGIHandler()
+        self.calls = 0
+
+    def __call__(self, environ, start_response):
+        self.calls += 1
+        return self.django(environ, start_response)
+
+
+@pytest.fixture
+def wsgi(keep_the_test_connection):
+    """(call, django): call(path, **headers) -> (status, headers, body) through the
+    wrapped application; django counts the requests that reached Django."""
+    from articles.cache import serve_cached_pages
+
+    django = CountingApp()
+    app = serve_cached_pages(django)
+
+    def call(url, method="GET", **headers):
+        environ = getattr(RequestFactory(), method.lower())(url, **headers).environ
+        answer = {}
+
+        def start_response(status, response_headers, exc_info=None):
+            answer.update(status=status, headers=dict(response_headers))
+
+        content = b"".join(app(environ, start_response))
+        return answer["status"], answer["headers"], content
+
+    return call, django
+
+
+def test_a_cached_page_is_answered_before_django_with_djangos_headers(wsgi):
+    call, django = wsgi
+    ArticleFactory(title="Wrapped story")
+    status, headers, content = call("/")
+    assert (status, django.calls) == ("200 OK", 1)
+    again = call("/")
+    assert django.calls == 1  # answered by the wrapper
+    assert again == (status, headers, content)
+    assert headers["X-Content-Type-Options"] == "nosniff"  # SecurityMiddleware's, stored too
+    assert b"Wrapped story" in again[2]
+    head_status, _, head_body = call("/", method="HEAD")
+    assert (head_status, head_body, django.calls) == ("200 OK", b"", 1)
+
+
+def test_the_wrapper_answers_revalidation_with_304(wsgi):
+    call, django = wsgi
+    ArticleFactory()
+    _, headers, _ = call("/")
+    status, _, content = call("/", HTTP_IF_NONE_MATCH=headers["ETag"])
+    assert (status, content, django.calls) == ("304 Not Modified", b"", 1)
+
+
+def test_the_wrapper_never_serves_a_page_from_before_a_change(
+    wsgi, django_capture_on_commit_callbacks
+):
+    call, django = wsgi
+    article = ArticleFactory(title="Going away")
+    assert b"Going away" in call("/")[2]
+    with django_capture_on_commit_callbacks(execute=True):
+        decide(
+            Article.objects.filter(pk=article.pk),
+            {"is_published": False},
+            user=get_user_model().objects.create_user("ed"),
+            via=EditorialChange.Via.API,
+        )
+    assert b"Going away" not in call("/")[2]
+    assert django.calls == 2
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {"HTTP_COOKIE": f"{settings.SESSION_COOKIE_NAME}=abc"},
+        {"HTTP_AUTHORIZATION": "Token abc"},
+        {"HTTP_HOST": "elsewhere.example"},  # Django refuses it: never from the cache
+        {"HTTP_X_FORWARDED_HOST": "evil.example"},
+        {"wsgi.url_scheme": "https"},
+    ],
+    ids=["session", "credentials", "other host", "forwarded host", "other scheme"],
+)
+def test_the_wrapper_leaves_other_requests_to_django(wsgi, headers):
+    call, django = wsgi
+    ArticleFactory()
+    call("/")
+    call("/", **headers)
+    assert django.calls == 2
