@@ -158,11 +158,10 @@ class PageCacheMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        if not _cacheable_request(request):
+        if not _eligible(request.META):
             return self.get_response(request)
-        key = page_key(request.META)
-        version, entry = _lookup(key)
-        if entry is not None and entry[0] == version:
+        key, version, entry = _find(request.META)
+        if entry is not None:
             return _hit(request, entry)
         response = self.get_response(request)
         if request.method == "GET" and _storable(request, response):
@@ -170,13 +169,31 @@ class PageCacheMiddleware:
         return response
 
 
-def _cacheable_request(request) -> bool:
+def _eligible(meta) -> bool:
+    """May this request (its WSGI environ, or request.META) be answered from the cache?"""
     return (
-        request.method in ("GET", "HEAD")
+        meta.get("REQUEST_METHOD") in ("GET", "HEAD")
         and settings.NEWSROOM_PAGE_CACHE_SECONDS > 0  # 0 switches page caching off
-        and settings.SESSION_COOKIE_NAME not in request.COOKIES
-        and "HTTP_AUTHORIZATION" not in request.META
+        and "HTTP_AUTHORIZATION" not in meta
+        # Any cookie of that name, even one that only looks like it: then Django decides.
+        and settings.SESSION_COOKIE_NAME not in meta.get("HTTP_COOKIE", "")
     )
+
+
+# Where a lookup's result is kept on the request, so that a miss in the WSGI wrapper is
+# not looked up again by the middleware.
+FOUND = "newsroom.page_cache"
+
+
+def _find(meta) -> tuple[str, str, tuple | None]:
+    """The page's key, the current version, and the page stored under that version."""
+    found = meta.get(FOUND)
+    if found is None:
+        key = page_key(meta)
+        version, entry = _lookup(key)
+        current = entry if entry is not None and entry[0] == version else None
+        found = meta[FOUND] = (key, version, current)
+    return found
 
 
 # What Django builds a page's scheme, host and URLs from, besides KEY_HEADERS: each value
@@ -282,11 +299,12 @@ def serve_cached_pages(application):
     """
 
     def app(environ, start_response):
-        try:
-            entry = _cached_entry(environ)
-        except Exception:  # the cache is unreachable: Django answers, and reports it
-            logger.exception("Page cache lookup failed; passing the request to Django")
-            entry = None
+        entry = None
+        if _eligible(environ):
+            try:
+                entry = _find(environ)[2]
+            except Exception:  # the cache is unreachable: Django answers, and reports it
+                logger.exception("Page cache lookup failed; passing the request to Django")
         if entry is None:
             return application(environ, start_response)
         _version, status, headers, content = entry
@@ -305,19 +323,6 @@ CONDITIONAL_HEADERS = (
     "HTTP_IF_MATCH",
     "HTTP_IF_UNMODIFIED_SINCE",
 )
-
-
-def _cached_entry(environ) -> tuple | None:
-    if (
-        environ.get("REQUEST_METHOD") not in ("GET", "HEAD")
-        or settings.NEWSROOM_PAGE_CACHE_SECONDS <= 0
-        or "HTTP_AUTHORIZATION" in environ
-        # Any cookie of that name, even one that only looks like it: then Django decides.
-        or settings.SESSION_COOKIE_NAME in environ.get("HTTP_COOKIE", "")
-    ):
-        return None
-    version, entry = _lookup(page_key(environ))
-    return entry if entry is not None and entry[0] == version else None
 
 
 class _EnvironRequest:
