@@ -13,7 +13,7 @@ from django.contrib import admin, messages
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.contrib.admin.utils import flatten_fieldsets
 from django.contrib.admin.widgets import AutocompleteSelect
-from django.db.models import Count, OuterRef, Prefetch, Subquery
+from django.db.models import Count, OuterRef, Prefetch, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -36,6 +36,7 @@ from .models import (
     Provider,
     RelatedItem,
     Topic,
+    published_rule,
 )
 
 Via = EditorialChange.Via
@@ -359,11 +360,13 @@ class ArticleAdmin(admin.ModelAdmin):
         return format_html('<pre class="desk-json">{}</pre>', text)
 
 
-def article_count(relation: str, **published):
+def article_count(relation: str, condition: Q | None = None):
     """Articles of each row counted in a correlated subquery, on the foreign key's index:
     computed only for the rows of the page, instead of grouping the whole article table."""
     through = Article.objects if relation == "provider" else ArticleTopic.objects
-    rows = through.filter(**{relation: OuterRef("pk")}, **published).order_by()
+    rows = through.filter(**{relation: OuterRef("pk")}).order_by()
+    if condition is not None:
+        rows = rows.filter(condition)
     counted = rows.values(relation).annotate(n=Count("pk")).values("n")
     return Coalesce(Subquery(counted), 0)
 
@@ -379,7 +382,7 @@ class CountsChangeListMixin:
             .get_queryset(request)
             .annotate(
                 article_count=article_count(self.count_relation),
-                published_count=article_count(self.count_relation, **self.published_filter),
+                published_count=article_count(self.count_relation, self.published_condition),
             )
         )
 
@@ -395,7 +398,7 @@ class CountsChangeListMixin:
 @admin.register(Provider)
 class ProviderAdmin(CountsChangeListMixin, admin.ModelAdmin):
     count_relation = "provider"
-    published_filter = {"is_published": True}
+    published_condition = published_rule()  # the site's rule, from the article
     list_display = ["name", "domain", "articles", "published"]
     search_fields = ["name", "domain"]
     fields = ["name", "domain", "slug"]
@@ -409,7 +412,7 @@ class ProviderAdmin(CountsChangeListMixin, admin.ModelAdmin):
 @admin.register(Topic)
 class TopicAdmin(CountsChangeListMixin, admin.ModelAdmin):
     count_relation = "topic"
-    published_filter = {"article__is_published": True}
+    published_condition = published_rule("article")  # the site's rule, through the link
     list_display = ["name", "articles", "published"]
     search_fields = ["name"]
     fields = ["name", "slug"]

@@ -15,7 +15,7 @@ from django.db.models import Count, Max, Q
 from django.db.models.functions import TruncWeek
 from django.utils import timezone
 
-from .models import EDITOR_MAX_QUALITY, Article, EditorialChange, Provider, Topic
+from .models import EDITOR_MAX_QUALITY, Article, EditorialChange, Provider, Topic, published_rule
 
 WEEKS = 12
 TOP = 8
@@ -155,8 +155,8 @@ def weekly(newest: datetime.datetime | None) -> WeekChart:
         .annotate(week=TruncWeek("published_at"))
         .values("week")
         .annotate(
-            published=Count("pk", filter=Q(is_published=True)),
-            unpublished=Count("pk", filter=Q(is_published=False)),
+            published=Count("pk", filter=published_rule()),
+            unpublished=Count("pk", filter=~published_rule()),
         )
         .order_by("week")
     }
@@ -178,7 +178,7 @@ def dashboard() -> dict:
     totals = Article.objects.aggregate(
         newest=Max("published_at"),
         total=Count("pk"),
-        published=Count("pk", filter=Q(is_published=True)),
+        published=Count("pk", filter=published_rule()),
         **{f"band_{n}": Count("pk", filter=band.condition) for n, band in enumerate(QUALITY_BANDS)},
     )
     quality = BarChart(

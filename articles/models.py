@@ -62,6 +62,12 @@ def published_rule(through: str = "") -> Q:
     return Q(**{f"{through}__is_published" if through else "is_published": True})
 
 
+def with_published_counts(queryset):
+    """Topics or providers that have published articles, each with how many (`published`)."""
+    published = models.Count("articles", filter=published_rule("articles"))
+    return queryset.annotate(published=published).filter(published__gt=0)
+
+
 class Article(models.Model):
     """A news article from a provider's feed, or an in-house article with a body."""
 

@@ -10,7 +10,7 @@ from collections import defaultdict
 from typing import NamedTuple
 
 from django.db import DatabaseError, connection
-from django.db.models import BooleanField, Count, ExpressionWrapper
+from django.db.models import BooleanField, ExpressionWrapper
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404
 from django.utils.cache import patch_cache_control
@@ -19,7 +19,16 @@ from django.views.decorators.http import require_GET
 from django.views.generic import DetailView, ListView
 
 from .cache import cached_page
-from .models import Article, ArticleTopic, Image, Provider, RelatedItem, Topic, published_rule
+from .models import (
+    Article,
+    ArticleTopic,
+    Image,
+    Provider,
+    RelatedItem,
+    Topic,
+    published_rule,
+    with_published_counts,
+)
 from .templatetags.newsroom import slug_urls
 
 PAGE_SIZE = 20
@@ -214,8 +223,7 @@ class TopicListView(ListView):
     context_object_name = "topics"
 
     def get_queryset(self):
-        published = Count("articles", filter=published_rule("articles"))
-        return self.model.objects.annotate(published=published).filter(published__gt=0)
+        return with_published_counts(self.model.objects.all())
 
 
 class ProviderListView(TopicListView):

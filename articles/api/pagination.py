@@ -23,7 +23,7 @@ from django.utils.dateparse import parse_datetime
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.pagination import BasePagination, CursorPagination
 from rest_framework.response import Response
-from rest_framework.utils.urls import remove_query_param, replace_query_param
+from rest_framework.utils.urls import replace_query_param
 
 DEFAULT_PAGE_SIZE = 20
 MAX_PAGE_SIZE = 100
@@ -235,9 +235,6 @@ class KeysetPagination(BasePagination):
         if self.first is None:
             return None
         return self._link(self.first, reverse=True)
-
-    def get_first_link(self) -> str:
-        return remove_query_param(self.request.build_absolute_uri(), self.cursor_param)
 
     def get_paginated_response(self, data) -> Response:
         return Response(

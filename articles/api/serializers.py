@@ -16,7 +16,6 @@ from collections import defaultdict
 from datetime import UTC, datetime
 
 from django.db.models import Case, F, Q, When
-from django.urls import reverse
 from django.utils.functional import cached_property
 from rest_framework import serializers
 
@@ -30,8 +29,16 @@ from ..models import (
     Topic,
     published_rule,
 )
-from ..templatetags.newsroom import markdown
+from ..templatetags.newsroom import markdown, slug_urls
 from .prepared import PreparedQuery
+
+
+def absolute_urls(request, viewname: str):
+    """slug -> the absolute URL of `viewname` for that slug: one reverse() per process
+    (slug_urls), however many rows a page lists."""
+    path = slug_urls(viewname)
+    root = request.build_absolute_uri("/")[:-1] if request else ""
+    return lambda slug: root + path(slug)
 
 
 def iso(value: datetime | None) -> str | None:
@@ -122,12 +129,7 @@ class ArticleSerializer(serializers.Serializer):
 
     @cached_property
     def article_url(self):
-        """slug -> the article's absolute URL; one reverse() per response, not per article."""
-        marker = "slug-placeholder"
-        path = reverse("articles:article", kwargs={"slug": marker})
-        request = self.context.get("request")
-        prefix, suffix = (request.build_absolute_uri(path) if request else path).split(marker)
-        return lambda slug: f"{prefix}{slug}{suffix}"
+        return absolute_urls(self.context.get("request"), "articles:article")
 
     def to_representation(self, article: Article) -> dict:
         if not hasattr(article, "api_topics"):
@@ -352,7 +354,8 @@ def load_children(articles: list[Article]) -> None:
 
 
 class TopicSerializer(serializers.ModelSerializer):
-    url = serializers.SerializerMethodField(help_text="The topic's page on this site.")
+    page = "articles:topic"  # the view of its page on this site
+    url = serializers.SerializerMethodField(help_text="Its page on this site.")
     articles = serializers.IntegerField(
         source="published", read_only=True, help_text="How many published articles it has."
     )
@@ -361,11 +364,17 @@ class TopicSerializer(serializers.ModelSerializer):
         model = Topic
         fields = ["slug", "name", "url", "articles"]
 
-    def get_url(self, topic) -> str:
-        return self.context["request"].build_absolute_uri(topic.get_absolute_url())
+    def get_url(self, instance) -> str:
+        return self.page_url(instance.slug)
+
+    @cached_property
+    def page_url(self):
+        return absolute_urls(self.context.get("request"), self.page)
 
 
 class ProviderSerializer(TopicSerializer):
+    page = "articles:provider"
+
     class Meta:
         model = Provider
         fields = ["slug", "name", "domain", "url", "articles"]
