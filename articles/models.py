@@ -195,9 +195,6 @@ class Article(models.Model):
         """Where the story itself is: the web URL, else the original URL."""
         return self.web_url or self.original_url
 
-    def is_set_by_editor(self, field: str) -> bool:
-        return field in self.editor_fields
-
 
 class ArticleTopic(models.Model):
     """An article's topic, in the order the feed listed them."""

@@ -337,9 +337,8 @@ def test_queries_per_batch_do_not_grow_with_documents(tmp_path):
     import_queries(small, 1, start=0)  # providers and topics exist from here on
     few = import_queries(small, 10, start=100)
     many = import_queries(large, 80, start=1000)
-    # A query per document would add 70 or more. The few more there are come from SQLite,
-    # where Django splits an insert into statements of at most 999 values.
-    assert many - few <= (6 if connection.vendor == "sqlite" else 0)
+    # A query per document would add 70 or more.
+    assert many == few
 
 
 def test_provider_gets_the_first_logo_a_document_gives_it(write_doc):

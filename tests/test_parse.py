@@ -103,3 +103,16 @@ def test_mojibake_is_repaired_in_topics_and_plain_documents():
     plain = parse_document("Appenâ€™s story\n\nBody".encode(), max_bytes=MAX)
     assert plain.record.title == "Appen\u2019s story"
     assert plain.repairs == ("text",)
+
+
+@pytest.mark.parametrize(
+    ("front", "line"),
+    [
+        ('title: A\nwebUrl: https://x.example/a\nyes: "a\\0b"\n', 4),  # a key YAML types
+        ("title: A\n2021: 1\nwebUrl: https://x.example/a\n2021: 2\n", 5),  # duplicated
+    ],
+)
+def test_errors_name_the_line_of_keys_yaml_types(front, line):
+    with pytest.raises(DocumentError) as error:
+        parse(front)
+    assert error.value.line == line

@@ -22,12 +22,10 @@ def articles_for_export():
         Article.objects.select_related("provider")
         .prefetch_related(
             Prefetch("article_topics", ArticleTopic.objects.select_related("topic")),
-            Prefetch("images", Image.objects.order_by("position")),
+            "images",  # in Image's own order: position, then id
             Prefetch(
                 "related_items",
-                RelatedItem.objects.select_related("provider").prefetch_related(
-                    Prefetch("images", Image.objects.order_by("position"))
-                ),
+                RelatedItem.objects.select_related("provider").prefetch_related("images"),
             ),
         )
         .order_by("id")

@@ -102,10 +102,7 @@ class LinedDict(dict):
         return self.node.start_mark.line + 1 + self.line_offset
 
     def line_of(self, key) -> int:
-        for key_node, _ in self.node.value:
-            if isinstance(key_node, ScalarNode) and key_node.value == str(key):
-                return key_node.start_mark.line + 1 + self.line_offset
-        return self.line
+        return _key_line(self.node, key, self.line_offset) or self.line
 
 
 class _Builder:
@@ -170,12 +167,7 @@ class _Builder:
         )
 
     def first_line_of(self, node: MappingNode, key) -> int:
-        for key_node, _ in node.value:
-            if isinstance(key_node, ScalarNode):
-                value = key_node.value if key_node.tag == STR_TAG else self.scalar(key_node)
-                if value == key:
-                    return self.line_of(key_node)
-        return self.line_of(node)
+        return _key_line(node, key, self.line_offset) or self.line_of(node)
 
     def build_mapping(self, node: MappingNode, depth: int) -> LinedDict:
         mapping = LinedDict()
@@ -223,6 +215,18 @@ class _Builder:
         if self.seen is not None:
             self.check_alias(node)
         return node.value
+
+
+def _key_line(node: MappingNode, key, line_offset: int) -> int | None:
+    """The file line of `key` in a mapping, typed keys (yes, null, 2021) included; for error
+    messages only, so it builds the keys again rather than keep their lines for every map."""
+    builder = _Builder(line_offset, may_alias=True)
+    for key_node, _ in node.value:
+        if isinstance(key_node, ScalarNode):
+            value = key_node.value if key_node.tag == STR_TAG else builder.scalar(key_node)
+            if value == key:
+                return builder.line_of(key_node)
+    return None
 
 
 _core = yaml.constructor.SafeConstructor()

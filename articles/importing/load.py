@@ -2,11 +2,12 @@
 
 A batch costs a bounded number of queries whatever its size: lookups of the existing
 articles (locked), providers, logos, topics and slugs; one multi-row INSERT per table (more
-only past the database's parameter limit); for updated articles one bulk update and four
-deletes of their children; the id re-reads; and two updates that link related items to
-local articles. Each batch is one transaction, so an article is never half written; if the
-database refuses a batch, its documents are retried one by one so that only the offending
-one fails.
+only past the database's parameter limit); for updated articles one bulk update (in
+statements of a few dozen rows on SQLite, Django's parameter limit) and the deletes of their
+children (images, related items with theirs, topics); the id re-reads; and two updates that
+link related items to local articles. Each batch is one transaction, so an article is never
+half written; if the database refuses a batch, its documents are retried one by one so that
+only the offending one fails.
 """
 
 from __future__ import annotations
@@ -279,9 +280,9 @@ class Loader:
         self.topic_ids.update(Topic.objects.filter(name__in=missing).values_list("name", "id"))
 
     def _delete_children(self, article_ids: list[int]) -> None:
-        Image.objects.filter(related_item__article_id__in=article_ids).delete()
         Image.objects.filter(article_id__in=article_ids).delete()
-        RelatedItem.objects.filter(article_id__in=article_ids).delete()
+        # Their images go with them (CASCADE); Django reads the items' ids to find them.
+        RelatedItem.objects.filter(article_id__in=article_ids).only("pk").delete()
         ArticleTopic.objects.filter(article_id__in=article_ids).delete()
 
     def _create_children(self, pairs: list[tuple[int, Document]]) -> None:
