@@ -29,6 +29,7 @@ from .models import (
     published_rule,
     with_published_counts,
 )
+from .search import search
 from .templatetags.newsroom import slug_urls
 
 PAGE_SIZE = 20
@@ -265,11 +266,9 @@ class SearchView(ArticleListView):
     template_name = "articles/search.html"
 
     def get_queryset(self):
-        from .search import search
-
         self.query = self.request.GET.get("q", "").strip()[:200]
-        # A result shows title, source, date and the headline: no topics or images to load.
-        return search(self.query, Article.objects.published()).select_related("provider")
+        # A result shows title, source, date and the headline: a card's columns, no more.
+        return search(self.query, super().get_queryset())
 
     def prepare(self, articles: list[Article]) -> None:
         article_url = slug_urls("articles:article")

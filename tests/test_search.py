@@ -414,3 +414,15 @@ def test_a_page_of_results_costs_one_query(django_assert_num_queries):
         assert [article.provider.name for article in page]
         assert all("<mark>" in article.headline for article in page)
     assert len(page) == 20
+
+
+def test_the_search_page_links_each_result_to_its_article_in_one_query(
+    client, django_assert_num_queries
+):
+    found = [ArticleFactory(title=f"Robots {n}", excerpt="Robots everywhere.") for n in range(3)]
+    ArticleFactory(title="Chips", excerpt="Nothing to see.")
+    with django_assert_num_queries(1):  # the page, one row more than it shows (no count)
+        page = client.get("/search/", {"q": "robots"}).content.decode()
+    for article in found:
+        assert f'href="{article.get_absolute_url()}"' in page
+    assert "Chips" not in page
