@@ -3,6 +3,7 @@
 from django.urls import path
 
 from . import views
+from .cache import cached_page
 from .feeds import LatestArticlesAtomFeed, LatestArticlesFeed, TopicFeed
 
 app_name = "articles"
@@ -17,7 +18,8 @@ urlpatterns = [
     path("search/", views.SearchView.as_view(), name="search"),
     path("healthz", views.healthz, name="healthz"),
     path("robots.txt", views.robots_txt, name="robots"),
-    path("feed/", LatestArticlesFeed(), name="feed"),
-    path("feed/atom/", LatestArticlesAtomFeed(), name="feed-atom"),
-    path("topics/<slug:slug>/feed/", TopicFeed(), name="topic-feed"),
+    # Feeds change when the content does: the page cache keeps them until then.
+    path("feed/", cached_page(LatestArticlesFeed()), name="feed"),
+    path("feed/atom/", cached_page(LatestArticlesAtomFeed()), name="feed-atom"),
+    path("topics/<slug:slug>/feed/", cached_page(TopicFeed()), name="topic-feed"),
 ]

@@ -5,6 +5,7 @@ from django.contrib.sitemaps import views as sitemap_views
 from django.urls import include, path
 
 from articles import sitemaps
+from articles.cache import cached_page
 
 # JSON under /api/, the site's own pages elsewhere.
 handler404 = "articles.api.errors.not_found"
@@ -16,20 +17,20 @@ urlpatterns = [
     path("", include("articles.urls")),
     path(
         "sitemap.xml",
-        sitemap_views.index,
+        cached_page(sitemap_views.index),
         {"sitemaps": sitemaps.INDEX},
         name="django.contrib.sitemaps.views.index",
     ),
     # Before the sections: the index's "news" entry reverses to this path.
     path(
         "sitemap-news.xml",
-        sitemap_views.sitemap,
+        cached_page(sitemap_views.sitemap),
         {"sitemaps": {"news": sitemaps.NewsSitemap}, "template_name": "sitemaps/news.xml"},
         name="news-sitemap",
     ),
     path(
         "sitemap-<section>.xml",
-        sitemap_views.sitemap,
+        cached_page(sitemap_views.sitemap),
         {"sitemaps": sitemaps.SECTIONS},
         name="django.contrib.sitemaps.views.sitemap",
     ),

@@ -345,3 +345,22 @@ def test_feeds_and_article_sitemap_cost_fixed_queries(
 
     assert response.status_code == 200
     assert response.content.count(b"/articles/article-number-") >= articles
+
+
+@pytest.mark.parametrize(
+    "url", ["/feed/", "/feed/atom/", "/sitemap.xml", "/sitemap-articles.xml", "/sitemap-news.xml"]
+)
+def test_feeds_and_sitemaps_are_cached_until_the_content_changes(
+    client, url, django_assert_num_queries, django_capture_on_commit_callbacks
+):
+    article = ArticleFactory(title="Soon held back", published_at=timezone.now())
+    first = client.get(url).content
+    with django_assert_num_queries(0):
+        assert client.get(url).content == first
+    with django_capture_on_commit_callbacks(execute=True):
+        article.is_published = False
+        article.save()
+    after = client.get(url).content
+    assert after != first  # the index's dates move; the others drop the article
+    if url != "/sitemap.xml":
+        assert article.slug in first.decode() and article.slug not in after.decode()
