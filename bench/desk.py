@@ -42,7 +42,7 @@ from django.test import Client, override_settings
 from articles.models import Article
 
 from .documents import generate
-from .importing import Result
+from .importing import AtMost, Result
 
 PATH = "/admin/articles/article/"
 ROWS = 100  # the changelist's page size (ArticleAdmin.list_per_page)
@@ -54,14 +54,6 @@ TARGET = 2.0
 
 
 @dataclass
-class AtMost(Result):
-    """A figure that must stay below its target."""
-
-    @property
-    def met(self) -> bool:
-        return self.value is not None and self.target is not None and self.value < self.target
-
-
 class Side:
     """One database and a client logged in to it."""
 

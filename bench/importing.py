@@ -41,6 +41,14 @@ class Result:
         return self.value is not None and self.target is not None and self.value >= self.target
 
 
+class AtMost(Result):
+    """A figure that must stay below its target (a latency, a slowdown)."""
+
+    @property
+    def met(self) -> bool:
+        return self.value is not None and self.target is not None and self.value < self.target
+
+
 def run(workdir: Path) -> list[Result]:
     folders = [workdir / f"docs-{n}" for n in range(CHUNKS)]
     print(f"generating {CHUNK * CHUNKS:,} documents ...", flush=True)
