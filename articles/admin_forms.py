@@ -23,10 +23,20 @@ def quality_field(required: bool = False, help_text: str = "") -> forms.IntegerF
     )
 
 
+def check_quality(quality: int | None) -> int | None:
+    if quality is not None and not 0 <= quality <= EDITOR_MAX_QUALITY:
+        raise forms.ValidationError(QUALITY_MESSAGE, code="quality_range")
+    return quality
+
+
 class EditorialForm(forms.ModelForm):
     """Checks an editor's quality score with a message that says what to enter."""
 
     quality = quality_field()
+
+    class Meta:
+        model = Article
+        fields = ["is_published", "quality"]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -38,10 +48,8 @@ class EditorialForm(forms.ModelForm):
 
     def clean_quality(self):
         quality = self.cleaned_data.get("quality")
-        changed = "quality" in self.changed_data
-        if changed and quality is not None and not 0 <= quality <= EDITOR_MAX_QUALITY:
-            raise forms.ValidationError(QUALITY_MESSAGE, code="quality_range")
-        return quality
+        # Only a score the editor typed: a feed's higher one is kept as sent.
+        return check_quality(quality) if "quality" in self.changed_data else quality
 
     def editorial_values(self) -> dict:
         """Only the editorial fields the editor changed: decide() records each as a change."""
@@ -58,10 +66,6 @@ class ArticleListForm(EditorialForm):
         self.fields["is_published"].widget.attrs["aria-label"] = f"Published: {title}"
         self.fields["quality"].widget.attrs["aria-label"] = f"Quality: {title}"
 
-    class Meta:
-        model = Article
-        fields = ["is_published", "quality"]
-
 
 class ArticleChangeForm(EditorialForm):
     reason = forms.CharField(
@@ -70,10 +74,6 @@ class ArticleChangeForm(EditorialForm):
         help_text="Optional: why you published, held back or re-scored it. "
         "Kept in the article's history.",
     )
-
-    class Meta:
-        model = Article
-        fields = ["is_published", "quality"]
 
 
 class SetQualityForm(forms.Form):
@@ -88,7 +88,4 @@ class SetQualityForm(forms.Form):
     )
 
     def clean_quality(self):
-        quality = self.cleaned_data.get("quality")
-        if quality is not None and not 0 <= quality <= EDITOR_MAX_QUALITY:
-            raise forms.ValidationError(QUALITY_MESSAGE, code="quality_range")
-        return quality
+        return check_quality(self.cleaned_data.get("quality"))

@@ -85,20 +85,14 @@ def test_related_items_link_to_our_page_only_when_published_here(client):
     article = ArticleFactory()
     here = ArticleFactory(title="Ours")
     held = ArticleFactory(title="Held", is_published=False)
-    RelatedItem.objects.create(
-        article=article,
-        position=0,
-        title="Ours",
-        linked_article=here,
-        web_url="https://x.example/ours",
-    )
-    RelatedItem.objects.create(
-        article=article,
-        position=1,
-        title="Held",
-        linked_article=held,
-        web_url="https://x.example/held",
-    )
+    for position, linked in enumerate([here, held]):
+        RelatedItem.objects.create(
+            article=article,
+            position=position,
+            title=linked.title,
+            linked_article=linked,
+            web_url=f"https://x.example/{linked.title.lower()}",
+        )
     page = client.get(article.get_absolute_url()).content.decode()
     assert f'href="{here.get_absolute_url()}">Ours' in page
     assert held.get_absolute_url() not in page

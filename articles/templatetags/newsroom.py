@@ -182,9 +182,11 @@ def card(article) -> str:
     return "".join(parts)
 
 
+@register.simple_tag
 def topic_list(links) -> str:
-    """An article's topics, as templates/articles/_topics.html renders them."""
+    """An article's topics, each linked to its page: on cards and on the article page."""
     if not links:
         return ""
     items = "".join(f'<li><a href="{escape(url)}">{escape(text)}</a></li>' for text, url in links)
-    return f'<ul class="topics" aria-label="Topics">{items}</ul>'
+    # Safe: every value went through escape() above.
+    return mark_safe(f'<ul class="topics" aria-label="Topics">{items}</ul>')
