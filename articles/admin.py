@@ -437,12 +437,20 @@ class EditorialChangeAdmin(admin.ModelAdmin):
         "reason",
     ]
     list_filter = ["field", "via", ("user", admin.RelatedOnlyFieldListFilter), "changed_at"]
-    list_select_related = ["article"]
     search_fields = ["article__title", "username", "reason"]
     date_hierarchy = "changed_at"
     list_per_page = 100
     show_full_result_count = False
     paginator = CappedPaginator
+
+    def get_queryset(self, request):
+        # Of the article, only what the log shows: not its body, extra or secured.
+        return (
+            super()
+            .get_queryset(request)
+            .select_related("article")
+            .defer("article__body", "article__extra", "article__secured", "article__excerpt")
+        )
 
     def has_add_permission(self, request):
         return False

@@ -558,3 +558,25 @@ def test_create_editor_prompts_for_the_password(monkeypatch):
     monkeypatch.setattr("getpass.getpass", lambda prompt: next(answers))
     call_command("create_editor", "grace")
     assert Group.objects.get(name="Editors").user_set.get().check_password("a long passphrase 42")
+
+
+# Session, user, the capped count, the page with its articles, the user filter's choices,
+# the date drill-down's first and last date: the same for 3 changes or 30.
+EDITORIAL_LOG_QUERIES = 7
+
+
+@pytest.mark.parametrize("changes", [3, 30])
+def test_editorial_log_costs_the_same_queries_for_3_or_30_changes(
+    admin_client, admin_user, changes
+):
+    for article in ArticleFactory.create_batch(changes, quality=1):
+        decide(Article.objects.filter(pk=article.pk), {"quality": 2}, user=admin_user, via=Via.API)
+    log = reverse("admin:articles_editorialchange_changelist")
+    admin_client.get(log)
+    with CaptureQueriesContext(connection) as queries:
+        page = admin_client.get(log)
+    assert page.status_code == 200
+    assert len(page.context["cl"].result_list) == changes
+    assert len(queries) == EDITORIAL_LOG_QUERIES
+    # The articles come with the page, without their bodies.
+    assert not [q for q in queries if '"articles_article"."body"' in q["sql"]]
