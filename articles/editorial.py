@@ -17,9 +17,10 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from .cache import content_changed
-from .models import EDITOR_MAX_QUALITY, Article, EditorialChange
+from .models import EDITOR_MAX_QUALITY, VALUE_FIELDS, Article, EditorialChange
+from .stories import refresh_leads
 
-EDITORIAL_FIELDS = frozenset(Article.EditorialField.values)
+EDITORIAL_FIELDS = frozenset(VALUE_FIELDS)
 
 
 def clean_values(values: Mapping[str, object]) -> dict[str, object]:
@@ -77,7 +78,7 @@ def decide(
         Article.objects.filter(pk__in=articles.values("pk"))
         .select_for_update()
         .order_by("pk")
-        .only("pk", "editor_fields", *values)
+        .only("pk", "editor_fields", "story_id", *values)
     )
     for article in rows:
         marked = set(article.editor_fields)
@@ -115,5 +116,7 @@ def decide(
             changed_articles, [*values, "editor_fields", "updated_at"], batch_size=500
         )
         EditorialChange.objects.bulk_create(changes, batch_size=500)
+        # Publishing, holding back or re-scoring an article can change its story's lead.
+        refresh_leads(article.story_id for article in changed_articles)
         content_changed()  # bulk_update sends no signal
     return changes

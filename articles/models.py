@@ -50,6 +50,27 @@ class Topic(models.Model):
         return reverse("articles:topic", kwargs={"slug": self.slug})
 
 
+class Story(models.Model):
+    """One piece of news, as reported by one article or many (from one provider or several).
+
+    Articles are grouped into stories at import (see articles/stories.py); editors may merge
+    and split them, and those decisions stick.
+    """
+
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    pinned = models.BooleanField(
+        default=False,
+        help_text="Editors merged articles into it or split one out of it: grouping never "
+        "merges it with another pinned story.",
+    )
+
+    class Meta:
+        verbose_name_plural = "stories"
+
+    def __str__(self):
+        return f"Story {self.pk}"
+
+
 class ArticleQuerySet(models.QuerySet):
     def published(self):
         """What the public may see: every page, feed, sitemap and anonymous API goes here."""
@@ -76,6 +97,7 @@ class Article(models.Model):
 
         IS_PUBLISHED = "is_published", "Published"
         QUALITY = "quality", "Quality"
+        STORY = "story", "Story"
 
     slug = models.SlugField(
         max_length=100,
@@ -134,6 +156,33 @@ class Article(models.Model):
         help_text="The provider's name as this article's feed gave it.",
     )
     topics = models.ManyToManyField(Topic, through="ArticleTopic", related_name="articles")
+    story = models.ForeignKey(
+        Story,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="articles",
+        help_text="The piece of news it reports, shared with its other coverage; "
+        "empty until grouped.",
+    )
+    is_story_lead = models.BooleanField(
+        default=True,
+        editable=False,
+        help_text="Lists show its story as this article: the story's best published article "
+        "by quality, then the newest.",
+    )
+    story_url = models.CharField(
+        max_length=40,
+        blank=True,
+        editable=False,
+        help_text="Hash of the normalised article URL, to find other copies of the article.",
+    )
+    story_image = models.CharField(
+        max_length=200,
+        blank=True,
+        editable=False,
+        help_text="The lead image's file name, when distinctive: coverage sharing a photo.",
+    )
     secured = models.TextField(
         blank=True, editable=False, help_text="Opaque; never shown publicly."
     )
@@ -182,6 +231,12 @@ class Article(models.Model):
             models.Index(fields=["-published_at", "-id"], name="article_latest"),
             models.Index(fields=["provider", "-published_at"], name="article_provider_latest"),
             models.Index(fields=["source_hash"], name="article_source_hash"),
+            # Lists show one article per story: its lead.
+            models.Index(
+                fields=["is_published", "is_story_lead", "-published_at"],
+                name="article_public_leads",
+            ),
+            models.Index(fields=["story_url"], name="article_story_url"),
         ]
 
     def __str__(self):
@@ -194,6 +249,11 @@ class Article(models.Model):
     def original_link(self) -> str:
         """Where the story itself is: the web URL, else the original URL."""
         return self.web_url or self.original_url
+
+
+# The editorial fields that are values of the article itself, set by `editorial.decide`; an
+# article's story is decided by moving the article (`stories.move`).
+VALUE_FIELDS = (Article.EditorialField.IS_PUBLISHED.value, Article.EditorialField.QUALITY.value)
 
 
 class ArticleTopic(models.Model):

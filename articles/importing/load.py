@@ -21,8 +21,10 @@ from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 from django.utils.text import slugify
 
+from .. import stories
 from ..cache import content_changed
-from ..models import Article, ArticleTopic, Image, Provider, RelatedItem, Topic
+from ..matching import Report
+from ..models import VALUE_FIELDS, Article, ArticleTopic, Image, Provider, RelatedItem, Topic
 from .records import ArticleRecord, ImageRecord, ParsedDocument, ProviderRecord
 
 CREATED, UPDATED, UNCHANGED, SKIPPED, FAILED = (
@@ -51,6 +53,9 @@ SOURCE_FIELDS = [
     "feed_published",
     "provider",
     "provider_name",
+    "story",
+    "story_url",
+    "story_image",
     "secured",
     "extra",
     "source_path",
@@ -58,7 +63,7 @@ SOURCE_FIELDS = [
     "record_hash",
     "updated_at",
 ]
-EDITORIAL_FIELDS = list(Article.EditorialField.values)
+EDITORIAL_FIELDS = list(VALUE_FIELDS)
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,6 +73,7 @@ class Document:
     path: str
     source_hash: str
     parsed: ParsedDocument
+    report: Report | None = None  # what story grouping compares; None when it is off
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,7 +91,8 @@ class Outcome:
 class Loader:
     """Loads batches; remembers provider and topic ids across batches of one run."""
 
-    def __init__(self):
+    def __init__(self, *, grouping: bool = True):
+        self.grouping = grouping  # assign stories (articles/stories.py) as articles arrive
         self.provider_ids: dict[str, int] = {}
         self.topic_ids: dict[str, int] = {}
         self.providers_with_logos: set[int] = set()
@@ -115,7 +122,15 @@ class Loader:
             # neither overwritten nor lost (PostgreSQL; SQLite's writer holds the database).
             for row in Article.objects.select_for_update()
             .filter(source_key__in=keys)
-            .values("id", "source_key", "record_hash", "editor_fields", "quality", "is_published")
+            .values(
+                "id",
+                "source_key",
+                "record_hash",
+                "editor_fields",
+                "quality",
+                "is_published",
+                "story_id",
+            )
         }
         outcomes, to_create, to_update = [], [], []
         for document in documents:
@@ -133,6 +148,7 @@ class Loader:
             return outcomes
 
         records = [d.parsed.record for d in changed]
+        plan = self._stories(to_create, to_update)
         self._ensure_providers(records)
         self._ensure_logos(records)
         self._ensure_topics(records)
@@ -147,7 +163,13 @@ class Loader:
         insert_rows(
             Article,
             [
-                self._article(d, now) | {"slug": slug, "imported_at": now}
+                self._article(d, now)
+                | {
+                    "slug": slug,
+                    "imported_at": now,
+                    "is_story_lead": True,
+                    "story_id": plan.story_ids.get(d.parsed.record.key),
+                }
                 for d, slug in zip(to_create, slugs, strict=True)
             ],
         )
@@ -159,6 +181,7 @@ class Loader:
         updated = []
         for document, row in to_update:
             values = self._article(document, now)
+            values["story_id"] = plan.story_ids.get(document.parsed.record.key, row["story_id"])
             for field in row["editor_fields"]:
                 if field in EDITORIAL_FIELDS:
                     values[field] = row[field]
@@ -169,9 +192,22 @@ class Loader:
             self._delete_children([article.id for article in updated])
 
         self._create_children([(ids[d.parsed.record.key], d) for d in changed])
+        plan.finish()
         content_changed()  # cached public pages go stale when this batch commits
         self._link_related(list(ids.values()), [d.parsed.record.key for d in to_create])
         return outcomes
+
+    def _stories(self, to_create: list[Document], to_update: list[tuple]) -> stories.Plan:
+        """The story of each new or changed article (by source key)."""
+        if not self.grouping:
+            return stories.Plan({})
+        return stories.assign(
+            [stories.Incoming(d.parsed.record.key, d.report) for d in to_create]
+            + [
+                stories.Incoming(d.parsed.record.key, d.report, row["story_id"], row["id"])
+                for d, row in to_update
+            ]
+        )
 
     def _article(self, document: Document, now: datetime) -> dict:
         """The article's column values, by field name."""
@@ -198,6 +234,8 @@ class Loader:
             "feed_published": record.published,
             "provider_id": self.provider_ids[record.provider.domain] if record.provider else None,
             "provider_name": record.provider.name if record.provider else "",
+            "story_url": document.report.url if document.report else "",
+            "story_image": document.report.image if document.report else "",
             "secured": record.secured,
             "extra": extra,
             "editor_fields": [],

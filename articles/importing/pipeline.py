@@ -20,10 +20,11 @@ from pathlib import Path
 
 from django.db import transaction
 
+from ..matching import report
 from ..models import Article
 from .load import CREATED, FAILED, SKIPPED, UNCHANGED, UPDATED, Document, Loader, Outcome
 from .parse import parse_document, too_large
-from .records import DocumentError, Skipped
+from .records import DocumentError, ParsedDocument, Skipped
 
 # Documents per transaction. Larger batches share index pages, so commits (and SQLite's WAL
 # checkpoints) stay cheap as the tables grow: measured at 100,000 articles, the last 20,000
@@ -68,12 +69,14 @@ class Importer:
         batch_size: int = BATCH_SIZE,
         force: bool = False,
         jobs: int | None = None,
+        grouping: bool = True,
         progress: Callable[[int, int], None] | None = None,
     ):
         self.max_bytes = max_bytes
         self.batch_size = batch_size
         self.force = force  # parse even files whose bytes are unchanged
         self.jobs = jobs  # parser processes; None: one per core for large runs
+        self.grouping = grouping  # put articles into stories as they arrive
         self.progress = progress or (lambda done, total: None)
 
     def run(self, paths: Iterable[str | Path], *, dry_run: bool = False) -> Report:
@@ -97,7 +100,7 @@ class Importer:
 
     def _import(self, files: list[Path], report: Report, parse) -> None:
         """Read and parse one chunk while the chunk before it is written."""
-        loader = Loader()
+        loader = Loader(grouping=self.grouping)
         pending, done = None, 0
         for start in range(0, len(files), self.batch_size):
             chunk = files[start : start + self.batch_size]
@@ -127,7 +130,7 @@ class Importer:
                 self.first_file.setdefault(known[digest], path)
                 report.add(Outcome(path, UNCHANGED))
             else:
-                jobs.append((path, digest, data, self.max_bytes))
+                jobs.append((path, digest, data, self.max_bytes, self.grouping))
         return jobs
 
     def _read(self, path: Path, report: Report) -> tuple[str, str, bytes] | None:
@@ -150,7 +153,7 @@ class Importer:
 
     def _load(self, loader: Loader, parsed: list[tuple], report: Report) -> None:
         batch: list[Document] = []
-        for path, digest, result in parsed:
+        for path, digest, result, compared in parsed:
             if isinstance(result, DocumentError):
                 report.add(Outcome(path, FAILED, result.message, result.line))
                 continue
@@ -164,7 +167,7 @@ class Importer:
                 message = f"skipped: {first} is the same article ({result.record.key})"
                 report.add(Outcome(path, SKIPPED, message))
                 continue
-            batch.append(Document(path, digest, result))
+            batch.append(Document(path, digest, result, compared))
         self._write(loader, batch, report)
 
     def _write(self, loader: Loader, batch: list[Document], report: Report) -> None:
@@ -173,13 +176,26 @@ class Importer:
                 report.add(outcome)
 
 
-def parse_job(job: tuple[str, str, bytes, int]) -> tuple[str, str, object]:
-    """Parse one file's bytes; runs in a parser process, so errors come back as values."""
-    path, digest, data, max_bytes = job
+def parse_job(job: tuple[str, str, bytes, int, bool]) -> tuple[str, str, object, object]:
+    """Parse one file's bytes, and with `grouping` make what story grouping compares of it
+    (articles/matching.py) here too, in parallel. Runs in a parser process, so errors come
+    back as values."""
+    path, digest, data, max_bytes, grouping = job
     try:
-        return path, digest, parse_document(data, max_bytes=max_bytes)
+        parsed = parse_document(data, max_bytes=max_bytes)
     except DocumentError as error:
-        return path, digest, error
+        return path, digest, error, None
+    if not grouping or not isinstance(parsed, ParsedDocument):
+        return path, digest, parsed, None
+    record = parsed.record
+    found = report(
+        title=record.title,
+        excerpt=record.excerpt,
+        published_at=record.published_at,
+        urls=[record.web_url, record.original_url, record.amp_url, record.cdn_amp_url],
+        image_url=record.images[0].url if record.images else "",
+    )
+    return path, digest, parsed, found
 
 
 class ImportAborted(Exception):

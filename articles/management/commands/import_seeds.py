@@ -45,8 +45,14 @@ class Command(BaseCommand):
             metavar="N",
             help=f"documents written per transaction (default: {BATCH_SIZE})",
         )
+        parser.add_argument(
+            "--no-grouping",
+            action="store_false",
+            dest="grouping",
+            help="do not put articles into stories now (run `group_stories` afterwards)",
+        )
 
-    def handle(self, *args, paths, dry_run, force, jobs, batch_size, **options):
+    def handle(self, *args, paths, dry_run, force, jobs, batch_size, grouping, **options):
         if batch_size < 1:
             raise CommandError("--batch-size must be 1 or more.")
         if jobs is not None and jobs < 1:
@@ -57,6 +63,7 @@ class Command(BaseCommand):
             batch_size=batch_size,
             force=force,
             jobs=jobs,
+            grouping=grouping,
             progress=self.show_progress if show_progress else None,
         )
         try:
