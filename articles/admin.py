@@ -17,12 +17,13 @@ from django.db.models import Count, OuterRef, Prefetch, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.template.response import TemplateResponse
 from django.urls import reverse
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 
 from .admin_filters import (
     AutocompleteFilter,
     CappedPaginator,
     EditorDecisionFilter,
+    OtherCoverageFilter,
     QualityBandFilter,
     TypeFilter,
 )
@@ -38,6 +39,7 @@ from .models import (
     Topic,
     published_rule,
 )
+from .stories import merge, split
 
 Via = EditorialChange.Via
 SECURED_SHOWN = 12  # characters of `secured` the change page shows
@@ -119,6 +121,19 @@ class RelatedItemInline(ReadOnlyInline):
         )
 
 
+def story_size():
+    """How many articles each row's story has, counted on the story's index for the page's
+    rows only."""
+    members = (
+        Article.objects.filter(story=OuterRef("story"))
+        .order_by()
+        .values("story")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return Coalesce(Subquery(members), 1)
+
+
 def topic_links():
     # Ordered by the column, not the relation, so the prefetch does not join the article.
     return ArticleTopic.objects.select_related("topic").order_by("article_id", "position")
@@ -134,6 +149,7 @@ class ArticleAdmin(admin.ModelAdmin):
         "topic_names",
         "quality",
         "heat",
+        "story_column",
         "is_published",
     ]
     list_display_links = ["title"]
@@ -144,6 +160,7 @@ class ArticleAdmin(admin.ModelAdmin):
         ("topics", AutocompleteFilter),
         TypeFilter,
         QualityBandFilter,
+        OtherCoverageFilter,
         EditorDecisionFilter,
     ]
     list_select_related = ["provider"]
@@ -158,7 +175,7 @@ class ArticleAdmin(admin.ModelAdmin):
     paginator = CappedPaginator
     view_on_site = True
     save_on_top = True
-    actions = ["publish", "unpublish", "set_quality"]
+    actions = ["publish", "unpublish", "set_quality", "merge_stories", "split_stories"]
     inlines = [ImageInline, RelatedItemInline]
     fieldsets = [
         (
@@ -189,6 +206,14 @@ class ArticleAdmin(admin.ModelAdmin):
             },
         ),
         (
+            "Other coverage",
+            {
+                "fields": [("story", "is_story_lead"), "other_coverage"],
+                "description": "Articles that report the same news form a story; lists show "
+                "its lead. Merge or split stories with the actions of the article list.",
+            },
+        ),
+        (
             "Links",
             {
                 "fields": [
@@ -212,6 +237,7 @@ class ArticleAdmin(admin.ModelAdmin):
                     "extra_json",
                     "source_path",
                     ("source_hash", "record_hash"),
+                    ("story_url", "story_image"),
                     ("imported_at", "updated_at"),
                 ],
             },
@@ -238,6 +264,7 @@ class ArticleAdmin(admin.ModelAdmin):
             super()
             .get_queryset(request)
             .prefetch_related(Prefetch("article_topics", topic_links()))
+            .annotate(story_size=story_size())
         )
 
     def get_changelist_form(self, request, **kwargs):
@@ -311,7 +338,75 @@ class ArticleAdmin(admin.ModelAdmin):
         }
         return TemplateResponse(request, "admin/articles/article/set_quality.html", context)
 
+    @admin.action(description="Merge selected articles into one story", permissions=["change"])
+    def merge_stories(self, request, queryset):
+        story = merge(queryset, user=request.user, via=Via.ADMIN_ACTION)
+        count = Article.objects.filter(story=story).count()
+        url = reverse("admin:articles_article_changelist") + f"?story__id__exact={story.pk}"
+        self.message_user(
+            request,
+            format_html(
+                'Merged into <a href="{}">story {}</a>, now {} articles.', url, story.pk, count
+            ),
+            messages.SUCCESS,
+        )
+
+    @admin.action(
+        description="Split selected articles out into stories of their own",
+        permissions=["change"],
+    )
+    def split_stories(self, request, queryset):
+        stories = split(queryset, user=request.user, via=Via.ADMIN_ACTION)
+        self.message_user(
+            request,
+            f"{len(stories)} article{'s' * (len(stories) != 1)} now in a story of its own; "
+            "imports and regrouping will keep them apart.",
+            messages.SUCCESS,
+        )
+
     # Columns and read-only fields.
+
+    @admin.display(description="story", ordering="story_size")
+    def story_column(self, article):
+        if not article.story_id or article.story_size < 2:
+            return "—"
+        url = reverse("admin:articles_article_changelist") + f"?story__id__exact={article.story_id}"
+        others = article.story_size - 1
+        return format_html(
+            '<a href="{}" title="Story {}">+{} other{}</a>',
+            url,
+            article.story_id,
+            others,
+            "s" * (others != 1),
+        )
+
+    @admin.display(description="other coverage")
+    def other_coverage(self, article):
+        """The story's other articles, each linked to its desk page."""
+        others = (
+            Article.objects.filter(story_id=article.story_id)
+            .exclude(pk=article.pk)
+            .order_by("-published_at")
+            .values_list("pk", "title", "provider_name", "is_published")
+            if article.story_id
+            else []
+        )
+        items = format_html_join(
+            "",
+            '<li><a href="{}">{}</a> ({}{})</li>',
+            (
+                (
+                    reverse("admin:articles_article_change", args=[pk]),
+                    title,
+                    provider or "no provider",
+                    "" if published else ", unpublished",
+                )
+                for pk, title, provider, published in others
+            ),
+        )
+        if not items:
+            return "None: no other article reports this story."
+        return format_html('<ul class="desk-coverage">{}</ul>', items)
 
     @admin.display(description="provider", ordering="provider__name")
     def provider_column(self, article):

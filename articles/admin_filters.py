@@ -6,7 +6,7 @@ from django.contrib import admin
 from django.contrib.admin.widgets import AutocompleteSelect
 from django.core.cache import cache
 from django.core.paginator import Paginator
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.utils.functional import cached_property
 
 from .dashboard import QUALITY_BANDS
@@ -30,7 +30,8 @@ class CappedPaginator(Paginator):
 
     @cached_property
     def count(self):
-        counted = self.object_list[: COUNT_CAP + 1].count()
+        # Of the rows, only their keys: the columns' annotations are for the page's rows.
+        counted = self.object_list.values("pk")[: COUNT_CAP + 1].count()
         return AtLeast(COUNT_CAP) if counted > COUNT_CAP else counted
 
 
@@ -104,6 +105,24 @@ class EditorDecisionFilter(admin.SimpleListFilter):
             return queryset.exclude(undecided)
         if self.value() == "no":
             return queryset.filter(undecided)
+        return queryset
+
+
+class OtherCoverageFilter(admin.SimpleListFilter):
+    """Articles whose story other articles report too (see articles/stories.py)."""
+
+    title = "other coverage"
+    parameter_name = "covered"
+
+    def lookups(self, request, model_admin):
+        return [("yes", "Has other coverage"), ("no", "Only this article")]
+
+    def queryset(self, request, queryset):
+        others = Exists(Article.objects.filter(story=OuterRef("story")).exclude(pk=OuterRef("pk")))
+        if self.value() == "yes":
+            return queryset.filter(others)
+        if self.value() == "no":
+            return queryset.exclude(others)
         return queryset
 
 
