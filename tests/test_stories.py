@@ -1,0 +1,285 @@
+"""Stories: the same news from many providers, grouped (articles/stories.py)."""
+
+from datetime import UTC, datetime, timedelta
+from itertools import combinations
+from pathlib import Path
+
+import pytest
+import yaml
+from django.core.management import call_command
+from django.db import transaction
+from django.utils import timezone
+
+from articles import matching, stories
+from articles.editorial import decide
+from articles.importing.pipeline import Importer
+from articles.models import Article, EditorialChange, Story
+
+from .factories import ArticleFactory, EditorFactory
+
+DATA = Path(__file__).parent / "data"
+LABELLED = DATA / "stories" / "labelled.yaml"
+SEEDS = Path(__file__).parent.parent / "seeds"
+
+pytestmark = pytest.mark.django_db
+
+
+# Measured quality, on hand-labelled pairs
+
+
+def group_one_by_one(items: list[dict]) -> list[int]:
+    """Each item's story, grouped as an import would: one article at a time, in order of
+    publication, each compared with the articles already in the database."""
+    order = sorted(range(len(items)), key=lambda n: items[n]["published_at"])
+    found = {}
+    for n in order:
+        item = items[n]
+        urls = [item.get("web_url", ""), item.get("original_url", ""), item.get("amp_url", "")]
+        report = matching.report(
+            title=item["title"],
+            excerpt=item.get("excerpt") or "",
+            published_at=item["published_at"],
+            urls=urls,
+            image_url=item.get("image") or "",
+        )
+        plan = stories.assign([stories.Incoming(f"item-{n}", report)])
+        ArticleFactory(
+            title=item["title"][:500],
+            excerpt=item.get("excerpt") or "",
+            published_at=item["published_at"],
+            # One feed may list the same URL twice; the fragment keeps the rows apart.
+            web_url=f"{item['web_url']}#{n}",
+            source_key=f"item-{n}",
+            story_id=plan.story_ids[f"item-{n}"],
+            story_url=report.url,
+            story_image=report.image,
+        )
+        plan.finish()
+        found[n] = plan.story_ids[f"item-{n}"]
+    return [found[n] for n in range(len(items))]
+
+
+def pairs_scored(groups: list[dict]) -> dict[str, int]:
+    counts = dict.fromkeys(["tp", "fp", "fn", "tn"], 0)
+    for group in groups:
+        items = [item for item in group["items"] if item["story"] != "?"]
+        with transaction.atomic():
+            grouped = group_one_by_one(items)
+            transaction.set_rollback(True)  # each group on an empty table
+        for a, b in combinations(range(len(items)), 2):
+            same = items[a]["story"] == items[b]["story"]
+            together = grouped[a] == grouped[b]
+            counts[("t" if same == together else "f") + ("p" if together else "n")] += 1
+    return counts
+
+
+def precision_recall(counts: dict[str, int]) -> tuple[float, float]:
+    found = counts["tp"] + counts["fp"]
+    return counts["tp"] / found, counts["tp"] / (counts["tp"] + counts["fn"])
+
+
+def test_grouping_meets_its_precision_and_recall_on_the_labelled_pairs(capsys):
+    groups = yaml.safe_load(LABELLED.read_text(encoding="utf-8"))["groups"]
+    counts = pairs_scored(groups)
+    pairs = sum(counts.values())
+    assert pairs >= 200
+    precision, recall = precision_recall(counts)
+    hard = pairs_scored([g for g in groups if g["source"] in ("constructed", "corpus", "seeds")])
+    hard_precision, hard_recall = precision_recall(hard)
+    with capsys.disabled():
+        print(
+            f"\nstories: {pairs} labelled pairs, precision {precision:.3f}, recall {recall:.3f}"
+            f" ({counts}); hard cases alone: precision {hard_precision:.3f}, "
+            f"recall {hard_recall:.3f} ({hard})"
+        )
+    assert precision >= 0.95
+    assert recall >= 0.90
+
+
+# What grouping compares
+
+
+@pytest.mark.parametrize(
+    "variant",
+    [
+        "https://www.wired.com/story/ai-pennies/?utm_source=twitter&utm_medium=social",
+        "http://wired.com/story/ai-pennies",
+        "https://www.wired.com/story/ai-pennies/amp",
+        "https://www-wired-com.cdn.ampproject.org/c/s/www.wired.com/story/ai-pennies/",
+        "https://www.wired.co.uk/story/ai-pennies/",
+        "https://m.wired.com/story/ai-pennies/#comments",
+        "https://www.wired.com/story/ai-pennies/?fbclid=abc&amp=1",
+    ],
+)
+def test_url_variants_of_one_article_have_one_key(variant):
+    assert matching.url_key(variant) == matching.url_key("https://www.wired.com/story/ai-pennies/")
+
+
+@pytest.mark.parametrize(
+    "other",
+    [
+        "https://www.wired.com/story/ai-dollars/",
+        "https://www.wired.com/story/ai-pennies/?page=2",
+        "https://www.theverge.com/story/ai-pennies/",
+        "https://news.wired.com/story/ai-pennies/",
+    ],
+)
+def test_different_articles_have_different_url_keys(other):
+    assert matching.url_key(other) != matching.url_key("https://www.wired.com/story/ai-pennies/")
+
+
+def test_an_image_is_recognised_by_its_file_name_whatever_its_host_and_size():
+    wired_com = "https://media.wired.com/photos/1/191:100/w_1280,c_limit/OSKARINA_Col_17_CCISO.jpg"
+    wired_uk = "https://media.wired.co.uk/photos/2/16:9/w_1280/OSKARINA_Col_17_CCISO-1024x576.jpg"
+    assert matching.image_key(wired_com) == matching.image_key(wired_uk) != ""
+
+
+@pytest.mark.parametrize(
+    "generic",
+    [
+        "https://x.example/logo-large-2021.png",
+        "https://x.example/social",
+        "https://x.example/14.jpg",
+    ],
+)
+def test_generic_image_names_say_nothing(generic):
+    assert matching.image_key(generic) == ""
+
+
+def test_rare_words_weigh_more_than_common_ones():
+    found = matching.weights("Google engineer says LaMDA is sentient")
+    assert found["lamda"] > found["sentient"] > found["engineer"] > 0
+    assert "says" not in found and "is" not in found
+
+
+# Grouping at import
+
+
+def import_paths(*paths, **options):
+    return Importer(max_bytes=1_000_000, **options).run([str(p) for p in paths])
+
+
+def story_of(title_start: str) -> int | None:
+    return Article.objects.get(title__startswith=title_start).story_id
+
+
+def test_seeds_group_the_same_wired_story_and_keep_a_shared_theme_apart():
+    import_paths(SEEDS)
+    wired = Article.objects.filter(title__startswith="Millions of Workers")
+    assert wired.count() == 2 and len({a.story_id for a in wired}) == 1
+    assert story_of("The human labor") != story_of("The Very Human Labor")
+    assert Article.objects.filter(story__isnull=True).count() == 0
+    # One lead per story: the Wired story's better-scored copy.
+    leads = wired.filter(is_story_lead=True)
+    assert [a.quality for a in leads] == [max(a.quality for a in wired)]
+
+
+def write_document(folder: Path, name: str, title: str, url: str, when: datetime) -> Path:
+    path = folder / name
+    path.write_text(
+        "---\n"
+        f'title: "{title}"\n'
+        f"publishedDateTime: {when:%Y-%m-%dT%H:%M:%SZ}\n"
+        f'webUrl: "{url}"\n'
+        "type: article\n"
+        "published: true\n"
+        "quality: 10\n"
+        "provider:\n  name: Example\n  domain: example.com\n"
+        "---\n",
+        encoding="utf-8",
+    )
+    return path
+
+
+def test_a_later_import_joins_the_story_it_reports_and_story_ids_stay(tmp_path):
+    when = datetime(2024, 3, 1, 12, tzinfo=UTC)
+    first = write_document(
+        tmp_path, "a.md", "Nvidia unveils Blackwell B200 GPU at GTC", "https://a.example/1", when
+    )
+    import_paths(first)
+    story = story_of("Nvidia unveils")
+    assert story is not None
+    later = write_document(
+        tmp_path,
+        "b.md",
+        "Nvidia's Blackwell B200 GPU unveiled at GTC keynote",
+        "https://b.example/2",
+        when + timedelta(hours=5),
+    )
+    elsewhere = write_document(
+        tmp_path,
+        "c.md",
+        "Nvidia unveils Blackwell B200 GPU at GTC",
+        "https://c.example/3",
+        when + timedelta(days=30),  # the same words a month later: other news
+    )
+    import_paths(later, elsewhere)
+    assert story_of("Nvidia's Blackwell") == story
+    assert Article.objects.get(web_url="https://c.example/3").story_id != story
+    # The feed sends the first article again, changed: it stays in its story.
+    first.write_text(first.read_text().replace("quality: 10", "quality: 20"), encoding="utf-8")
+    assert import_paths(first).counts["updated"] == 1
+    assert Article.objects.get(web_url="https://a.example/1").story_id == story
+
+
+def test_grouping_reads_only_articles_near_the_batch_in_time(tmp_path):
+    when = datetime(2024, 3, 1, 12, tzinfo=UTC)
+    ArticleFactory.create_batch(
+        5, published_at=when - timedelta(days=400), story=Story.objects.create(), title="Old news"
+    )
+    near = ArticleFactory(published_at=when - timedelta(days=1), story=Story.objects.create())
+    found = matching.report(title="Anything", excerpt="", published_at=when, urls=[], image_url="")
+    batch = [stories.Incoming("k", found)]
+    assert [c.story_id for c in stories._candidates(batch)] == [near.story_id]
+
+
+def test_import_without_grouping_then_group_stories(tmp_path):
+    import_paths(SEEDS, grouping=False)
+    assert not Article.objects.filter(story__isnull=False).exists()
+    call_command("group_stories", verbosity=0)
+    wired = Article.objects.filter(title__startswith="Millions of Workers")
+    assert len({a.story_id for a in wired}) == 1 and wired[0].story_id is not None
+    assert not Article.objects.filter(story__isnull=True).exists()
+
+
+# Leads
+
+
+def test_the_lead_is_the_best_published_article_then_the_newest():
+    story = Story.objects.create()
+    now = timezone.now()
+    best = ArticleFactory(story=story, quality=90, published_at=now - timedelta(hours=2))
+    newer = ArticleFactory(story=story, quality=50, published_at=now)
+    held = ArticleFactory(story=story, quality=500, is_published=False)
+    stories.refresh_leads([story.pk])
+    assert set(Article.objects.filter(is_story_lead=True, story=story)) == {best}
+    editor = EditorFactory()
+    decide(Article.objects.filter(pk=best.pk), {"is_published": False}, user=editor, via="api")
+    assert set(Article.objects.filter(is_story_lead=True, story=story)) == {newer}
+    decide(Article.objects.filter(pk=held.pk), {"is_published": True}, user=editor, via="api")
+    assert set(Article.objects.filter(is_story_lead=True, story=story)) == {held}
+
+
+# Editors decide
+
+
+def test_merge_and_split_are_recorded_and_survive_reimport_and_rebuild(tmp_path):
+    import_paths(SEEDS)
+    editor = EditorFactory()
+    theme = Article.objects.filter(title__icontains="human labor")
+    stories.merge(theme, user=editor, via=EditorialChange.Via.ADMIN_ACTION, reason="one theme")
+    assert len({a.story_id for a in theme}) == 1
+    wired = Article.objects.filter(title__startswith="Millions of Workers").order_by("pk")
+    uk = wired.last()
+    stories.split(
+        Article.objects.filter(pk=uk.pk), user=editor, via=EditorialChange.Via.ADMIN_ACTION
+    )
+    assert len({a.story_id for a in wired}) == 2
+    moves = EditorialChange.objects.filter(field="story")
+    assert moves.count() == 3 and {m.username for m in moves} == {editor.username}
+    assert moves.get(article=uk).old_value == wired.first().story_id
+
+    import_paths(SEEDS, force=True)  # the feed sends everything again
+    call_command("group_stories", verbosity=0)  # and everything is regrouped
+    assert len({a.story_id for a in theme}) == 1
+    assert len({a.story_id for a in wired}) == 2
