@@ -3,6 +3,7 @@
 Figures, all from one run on the same generated documents (see bench/documents.py):
 - import rate for 20,000 documents on SQLite, against the C-loader parse-only rate;
 - the same with one process (no parallel parsing), for comparison;
+- the same with story grouping off, against on (the default): what grouping costs;
 - the rate of the last 20,000 of 100,000 documents against the first 20,000;
 - re-importing the unchanged first 20,000 against importing them.
 """
@@ -19,6 +20,7 @@ import yaml
 from django.conf import settings
 from django.core.management import call_command
 from django.db import connection
+from django.db.models import Count
 
 from articles.importing.pipeline import Importer
 from articles.models import Article
@@ -62,6 +64,10 @@ def run(workdir: Path) -> list[Result]:
     reset_database()
     serial_rate = CHUNK / timed(lambda: import_folder(folders[0], jobs=1))
 
+    print("importing with story grouping off ...", flush=True)
+    reset_database()
+    ungrouped_time = timed(lambda: import_folder(folders[0], grouping=False))
+
     reset_database()
     rates, batch_rates = [], []
     for n, folder in enumerate(folders):
@@ -74,6 +80,10 @@ def run(workdir: Path) -> list[Result]:
     # The machine is shared and noisy: compare the median rates of the chunks' batches,
     # which a burst of load elsewhere moves less than a chunk's total.
     growth = batch_rates[-1] / batch_rates[0]
+
+    grouped_time = CHUNK / rates[0]
+    grouping_cost = grouped_time / ungrouped_time - 1
+    shared = Article.objects.values("story_id").annotate(n=Count("pk")).filter(n__gt=1).count()
 
     print("re-importing the first 20,000, unchanged ...", flush=True)
     reimport_rate = CHUNK / timed(lambda: import_folder(folders[0], expect="unchanged"))
@@ -90,6 +100,14 @@ def run(workdir: Path) -> list[Result]:
             "  same, one process",
             f"{serial_rate:8,.0f} docs/s: ratio {serial_rate / parse_rate:.2f} "
             "(for comparison; the default parses in one process per core)",
+        ),
+        AtMost(
+            "story grouping's cost",
+            f"{CHUNK / grouped_time:8,.0f} docs/s grouped vs {CHUNK / ungrouped_time:,.0f} "
+            f"ungrouped: grouping adds {grouping_cost:.0%} to the import time (target <= 25%); "
+            f"{shared:,} stories of 100,000 articles have more than one",
+            0.25,
+            grouping_cost,
         ),
         Result(
             "last 20,000 of 100,000",
@@ -124,7 +142,12 @@ def parse_only(folder: Path) -> None:
 
 
 def import_folder(
-    folder: Path, *, jobs: int | None = None, expect: str = "created", batches=None
+    folder: Path,
+    *,
+    jobs: int | None = None,
+    grouping: bool = True,
+    expect: str = "created",
+    batches=None,
 ) -> None:
     """Import a folder; with `batches`, append each batch's rate (docs/s) to it."""
     marks = [(0, time.perf_counter())]
@@ -132,7 +155,12 @@ def import_folder(
     def progress(done: int, total: int) -> None:
         marks.append((done, time.perf_counter()))
 
-    importer = Importer(max_bytes=settings.NEWSROOM_IMPORT_MAX_BYTES, jobs=jobs, progress=progress)
+    importer = Importer(
+        max_bytes=settings.NEWSROOM_IMPORT_MAX_BYTES,
+        jobs=jobs,
+        grouping=grouping,
+        progress=progress,
+    )
     report = importer.run([folder])
     if batches is not None:
         batches += [(d2 - d1) / (t2 - t1) for (d1, t1), (d2, t2) in pairwise(marks)]
