@@ -20,6 +20,7 @@ from articles.models import (
     EditorialChange,
     Image,
     RelatedItem,
+    Story,
     Topic,
 )
 from tests.conftest import run_import
@@ -293,6 +294,52 @@ def test_set_quality_action_asks_then_applies_with_the_reason(desk):
     }
 
 
+def test_merge_and_split_actions_move_articles_between_stories_and_record_it(desk, editor):
+    wired, wired_uk, verge = (
+        ArticleFactory(story=Story.objects.create(), title=t) for t in ("A", "B", "C")
+    )
+    response = run_action(desk, "merge_stories", [wired, wired_uk, verge], index="0")
+    assert response.status_code == 302
+    story = Article.objects.get(pk=wired.pk).story
+    assert set(story.articles.all()) == {wired, wired_uk, verge} and story.pinned
+    (message,) = response.wsgi_request._messages
+    assert f"story {story.pk}</a>, now 3 articles" in str(message)
+
+    run_action(desk, "split_stories", [verge], index="0")
+    verge.refresh_from_db()
+    assert verge.story_id != story.pk and verge.story.pinned
+    assert set(story.articles.all()) == {wired, wired_uk}
+    moves = EditorialChange.objects.filter(field="story").order_by("id")
+    assert [(m.old_value, m.new_value, m.via, m.username) for m in moves][-1] == (
+        story.pk,
+        verge.story_id,
+        Via.ADMIN_ACTION,
+        editor.username,
+    )
+    assert {m.article_id for m in moves} == {wired.pk, wired_uk.pk, verge.pk}
+
+
+def test_story_column_and_other_coverage_filter(desk):
+    story = Story.objects.create()
+    covered = ArticleFactory.create_batch(2, story=story)
+    alone = ArticleFactory(story=Story.objects.create())
+    page = desk.get(CHANGELIST).content.decode()
+    assert f"?story__id__exact={story.pk}" in page and "+1 other<" in page
+    found = desk.get(CHANGELIST, {"covered": "yes"}).context["cl"].result_list
+    assert set(found) == set(covered)
+    found = desk.get(CHANGELIST, {"covered": "no"}).context["cl"].result_list
+    assert set(found) == {alone}
+    found = desk.get(CHANGELIST, {"story__id__exact": story.pk}).context["cl"].result_list
+    assert set(found) == set(covered)
+
+
+def test_change_page_lists_the_other_coverage(desk):
+    story = Story.objects.create()
+    article, other = ArticleFactory(story=story), ArticleFactory(story=story, title="Twin")
+    page = desk.get(change_url(article)).content.decode()
+    assert f'<a href="{change_url(other)}">Twin</a>' in page
+
+
 def test_set_quality_action_refuses_a_score_out_of_range(desk):
     article = ArticleFactory(quality=5)
     response = run_action(desk, "set_quality", [article], quality="5000", apply="1")
@@ -491,7 +538,9 @@ def test_an_editor_cannot_delete_articles(desk):
     article = ArticleFactory()
     actions = desk.get(CHANGELIST).context["action_form"].fields["action"].choices
     assert "delete_selected" not in dict(actions)
-    assert {"publish", "unpublish", "set_quality"} <= set(dict(actions))
+    assert {"publish", "unpublish", "set_quality", "merge_stories", "split_stories"} <= set(
+        dict(actions)
+    )
     delete = reverse("admin:articles_article_delete", args=[article.pk])
     assert desk.get(delete).status_code == 403
     assert desk.post(delete, {"post": "yes"}).status_code == 403
