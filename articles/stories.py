@@ -293,7 +293,7 @@ def _locked(articles: QuerySet[Article]) -> list[Article]:
     # By primary key, so that the caller's joins (an admin list's) never reach FOR UPDATE.
     return list(
         Article.objects.filter(pk__in=articles.values("pk"))
-        .select_for_update()
+        .select_for_update(of=("self",))  # the articles' rows, not their stories'
         .order_by("pk")
         .select_related("story")
         .only("pk", "editor_fields", "story")
