@@ -132,6 +132,12 @@ class ArticleFilter(django_filters.FilterSet):
         max_length=500,
         help_text="Full-text search: articles matching every word, best match first.",
     )
+    collapse = django_filters.ChoiceFilter(
+        choices=[("story", "story")],
+        method="filter_collapse",
+        help_text="`story`: one article per story (the same news from several providers), "
+        "the story's lead: its best published article by quality, then the newest.",
+    )
     is_published = TrueFalseFilter(
         method="filter_published",
         help_text="Published (true) or held back (false); only staff and editors see held-back "
@@ -166,6 +172,9 @@ class ArticleFilter(django_filters.FilterSet):
         if not query.strip():
             return queryset
         return search(query, queryset)
+
+    def filter_collapse(self, queryset, name, value):
+        return queryset.filter(is_story_lead=True) if value == "story" else queryset
 
     def filter_published(self, queryset, name, value):
         # Others' querysets hold published articles only: for them, false finds nothing.
