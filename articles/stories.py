@@ -26,7 +26,7 @@ from functools import reduce
 from operator import or_
 
 from django.db import transaction
-from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Aggregate, CharField, Count, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from .cache import content_changed
@@ -240,6 +240,68 @@ def refresh_leads(story_ids: Iterable[int]) -> None:
         all_ids = {row[0] for row in rows}
         Article.objects.filter(pk__in=leads - leading).update(is_story_lead=True)
         Article.objects.filter(pk__in=(all_ids - leads) & leading).update(is_story_lead=False)
+
+
+# ---------------------------------------------------------------------------------------
+# Readers: the other coverage of a story.
+
+
+@dataclass(frozen=True, slots=True)
+class Coverage:
+    """Another published article of a story, as the lists name it."""
+
+    slug: str
+    title: str
+    provider: str
+
+
+def other_coverage(articles: dict[int, int | None]) -> dict[int, list[Coverage]]:
+    """For each article (id: story id), the other published articles of its story, newest
+    first: one query, whatever the number of articles."""
+    stories = {story for story in articles.values() if story}
+    if not stories:
+        return {}
+    by_story = defaultdict(list)
+    rows = (
+        Article.objects.published()
+        .filter(story_id__in=stories)
+        .order_by("-published_at", "-pk")
+        .values_list("pk", "story_id", "slug", "title", "provider_name", "provider__name")
+    )
+    for pk, story, slug, title, provider_name, provider in rows:
+        by_story[story].append((pk, Coverage(slug, title, provider_name or provider or "")))
+    return {
+        pk: [coverage for other, coverage in by_story[story] if other != pk]
+        for pk, story in articles.items()
+        if story
+    }
+
+
+class _Joined(Aggregate):
+    """Strings joined by spaces: GROUP_CONCAT on SQLite, STRING_AGG on PostgreSQL."""
+
+    function = "GROUP_CONCAT"
+    template = "%(function)s(%(expressions)s, ' ')"
+    output_field = CharField()
+
+    def as_postgresql(self, compiler, connection, **extra_context):
+        return self.as_sql(compiler, connection, function="STRING_AGG", **extra_context)
+
+
+def other_slugs() -> Subquery:
+    """An annotation: the slugs of the other published articles of each row's story, joined
+    by spaces (None when there are none). A correlated subquery on the story's index, so a
+    list gets them without a query of its own."""
+    others = (
+        Article.objects.published()
+        .filter(story=OuterRef("story"))
+        .exclude(pk=OuterRef("pk"))
+        .order_by()
+        .values("story")
+        .annotate(slugs=_Joined("slug"))
+        .values("slugs")
+    )
+    return Subquery(others)
 
 
 # ---------------------------------------------------------------------------------------

@@ -283,3 +283,34 @@ def test_merge_and_split_are_recorded_and_survive_reimport_and_rebuild(tmp_path)
     call_command("group_stories", verbosity=0)  # and everything is regrouped
     assert len({a.story_id for a in theme}) == 1
     assert len({a.story_id for a in wired}) == 2
+
+
+# Readers
+
+
+def test_other_coverage_lists_the_other_published_articles_of_each_story():
+    story = Story.objects.create()
+    now = timezone.now()
+    lead = ArticleFactory(story=story, published_at=now, title="Lead")
+    older = ArticleFactory(story=story, published_at=now - timedelta(hours=1), title="Older")
+    ArticleFactory(story=story, is_published=False, title="Held back")
+    alone = ArticleFactory(story=Story.objects.create())
+    found = stories.other_coverage(
+        {lead.pk: story.pk, older.pk: story.pk, alone.pk: alone.story_id}
+    )
+    assert [c.title for c in found[lead.pk]] == ["Older"]
+    assert [c.slug for c in found[older.pk]] == [lead.slug]
+    assert found[alone.pk] == []
+
+
+def test_other_slugs_annotates_each_row_without_a_query_of_its_own(django_assert_num_queries):
+    story = Story.objects.create()
+    a, b, c = ArticleFactory.create_batch(3, story=story)
+    ArticleFactory(story=story, is_published=False)
+    alone = ArticleFactory(story=Story.objects.create())
+    with django_assert_num_queries(1):
+        rows = dict(
+            Article.objects.annotate(others=stories.other_slugs()).values_list("pk", "others")
+        )
+    assert sorted(rows[a.pk].split()) == sorted([b.slug, c.slug])
+    assert rows[alone.pk] is None
