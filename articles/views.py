@@ -1,101 +1,34 @@
 """The public site: generic class-based views over `Article.objects.published()`.
 
 Every page loads only what it shows, in a fixed few queries whatever its size: lists fetch
-their cards' topics and images in one query each, and are paginated without counting.
+their cards' topics and images in one query each, and are paginated without counting. The
+pages readers open most (lists of cards, articles) run queries prepared once per process
+(see prepared.py, cards.py and article_page.py).
 Anonymous pages are cached whole (see cache.py); staff see unpublished articles as
 previews, marked and kept out of search engines.
 """
 
-from collections import defaultdict
-from typing import NamedTuple
+from html import escape
 
 from django.db import DatabaseError, connection
-from django.db.models import BooleanField, ExpressionWrapper
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404
 from django.utils.cache import patch_cache_control
 from django.utils.decorators import method_decorator
+from django.views import View
 from django.views.decorators.http import require_GET
-from django.views.generic import DetailView, ListView
+from django.views.generic import ListView
 
+from . import article_page, cards
 from .cache import cached_page
-from .models import (
-    Article,
-    ArticleTopic,
-    Image,
-    Provider,
-    RelatedItem,
-    Topic,
-    published_rule,
-    with_published_counts,
-)
+from .frame import page
+from .models import Article, Provider, Topic, with_published_counts
+from .prepared import PreparedQuery
+from .queries import article_row
 from .search import search
-from .templatetags.newsroom import slug_urls
+from .templatetags.newsroom import card_list, slug_urls
 
 PAGE_SIZE = 20
-
-# What a card or an article page shows of an article: the rest (body, source bookkeeping,
-# the JSON of unmodelled keys) stays in the database.
-CARD_FIELDS = (
-    *("slug", "title", "excerpt", "published_at", "provider_name"),
-    *("provider__name", "provider__slug", "provider__domain"),
-)
-
-
-class Link(NamedTuple):
-    text: str
-    url: str
-
-
-class Picture(NamedTuple):
-    url: str
-    width: str  # as the attribute shows it; "" when unknown
-    height: str
-    title: str = ""
-
-    @classmethod
-    def of(cls, url, width, height, title=""):
-        return cls(url, str(width or ""), str(height or ""), title)
-
-
-def topic_links(article_ids) -> dict[int, list[Link]]:
-    """Each article's topics, in the feed's order, as links."""
-    topic_url = slug_urls("articles:topic")
-    links = defaultdict(list)
-    rows = (
-        ArticleTopic.objects.filter(article_id__in=article_ids)
-        .order_by("article_id", "position")
-        .values_list("article_id", "topic__name", "topic__slug")
-    )
-    for article_id, name, slug in rows:
-        links[article_id].append(Link(name, topic_url(slug)))
-    return links
-
-
-def with_card_details(articles: list[Article]) -> list[Article]:
-    """Give each article what a card shows: links to itself, its source and its topics, and
-    its lead image. Two queries, whatever the number of articles."""
-    ids = [article.pk for article in articles]
-    topics = topic_links(ids)
-    lead_images = {}
-    rows = (
-        Image.objects.filter(article_id__in=ids, role=Image.Role.LEAD)
-        .order_by("-position", "-id")  # the last one seen for an article is its first
-        .values_list("article_id", "url", "width", "height")
-    )
-    for article_id, *picture in rows:
-        lead_images[article_id] = Picture.of(*picture)
-    article_url, provider_url = slug_urls("articles:article"), slug_urls("articles:provider")
-    for article in articles:
-        article.url = article_url(article.slug)
-        article.topic_links = topics.get(article.pk, [])
-        article.lead_image = lead_images.get(article.pk)
-        provider = article.provider
-        if provider is not None:
-            article.source = Link(
-                article.provider_name or str(provider), provider_url(provider.slug)
-            )
-    return articles
 
 
 class Window:
@@ -123,9 +56,10 @@ class ArticleListView(ListView):
 
     paginate_by = PAGE_SIZE
     context_object_name = "articles"
+    listing = cards.LATEST  # which articles: a card query (see cards.py)
 
     def get_queryset(self):
-        return Article.objects.published().select_related("provider").only(*CARD_FIELDS)
+        return cards.Listing(self.listing)
 
     def paginate_queryset(self, queryset, page_size):
         number = self.request.GET.get("page") or "1"
@@ -134,85 +68,52 @@ class ArticleListView(ListView):
         page = Window(queryset, int(number), page_size)
         if not page.object_list and page.number > 1:
             raise Http404("There are not that many pages.")
-        self.prepare(page.object_list)
+        page.object_list = self.prepare(page.object_list)
         return None, page, page.object_list, page.has_other_pages()
 
-    def prepare(self, articles: list[Article]) -> None:
-        with_card_details(articles)
+    def prepare(self, rows: list) -> list:
+        """What the page shows of its rows."""
+        return cards.cards(rows)
 
 
-class HomeView(ArticleListView):
-    template_name = "articles/home.html"
+class CardsPage(ArticleListView):
+    """A list of cards on a page of its own, written in Python inside base.html's frame
+    (frame.py) as the cards are: through the template engine, base.html and the list's
+    includes cost a fifth of the home page's time (profiled)."""
+
+    def heading(self) -> str:
+        """The page's title as it shows it (HTML)."""
+        raise NotImplementedError
+
+    def blocks(self) -> dict[str, str]:
+        """base.html's blocks the page fills besides its content (HTML)."""
+        return {}
+
+    def render_to_response(self, context, **response_kwargs):
+        content = f'\n<h1 class="page-title">{self.heading()}</h1>\n'
+        content += card_list(context["articles"], context["page_obj"])
+        return HttpResponse(page(content=content, **self.blocks()), **response_kwargs)
+
+
+class HomeView(CardsPage):
+    def heading(self) -> str:
+        return "Latest AI news"
 
 
 @method_decorator(cached_page, name="dispatch")
-class ArticleDetailView(DetailView):
-    template_name = "articles/article_detail.html"
-    context_object_name = "article"
+class ArticleDetailView(View):
+    """An article's page (see article_page.py). Staff may preview what is not published
+    yet, marked as such and kept out of search engines; everyone else gets a 404 for it."""
 
-    def get_queryset(self):
-        # Staff may preview what is not published yet; everyone else gets a 404 for it.
-        staff = self.request.user.is_staff
-        visible = Article.objects.all() if staff else Article.objects.published()
-        return visible.select_related("provider").only(
-            *CARD_FIELDS, "body", "web_url", "original_url", "updated_at", "is_published"
-        )
-
-    def get(self, request, *args, **kwargs):
-        response = super().get(request, *args, **kwargs)
-        if not self.object.is_published:
+    def get(self, request, slug):
+        article = article_row(slug, published_only=not request.user.is_staff)
+        if article is None:
+            raise Http404("No article is published at this address.")
+        response = HttpResponse(article_page.render(request, article))
+        if not article["is_published"]:
             # A preview is the editor's alone: no shared cache (ours or a proxy's) may keep it.
             patch_cache_control(response, private=True, no_store=True)
         return response
-
-    def get_context_data(self, **kwargs):
-        article = self.object
-        article.url = slug_urls("articles:article")(article.slug)
-        article.topic_links = topic_links([article.pk]).get(article.pk, [])
-        if article.provider is not None:
-            provider_url = slug_urls("articles:provider")(article.provider.slug)
-            article.source = Link(article.provider_name or str(article.provider), provider_url)
-        images = Image.objects.filter(article_id=article.pk).order_by("position", "id")
-        images = images.values_list("role", "url", "width", "height", "title")
-        lead_image = logo = None
-        for role, *picture in images:
-            if role == Image.Role.LEAD and lead_image is None:
-                lead_image = Picture.of(*picture)
-            elif role == Image.Role.LOGO and logo is None:
-                logo = Picture.of(*picture)
-        return super().get_context_data(
-            canonical_url=self.request.build_absolute_uri(article.url),
-            lead_image=lead_image,
-            logo=logo,
-            related=self.related_links(article),
-            preview=not article.is_published,
-            **kwargs,
-        )
-
-    @staticmethod
-    def related_links(article: Article) -> list[dict]:
-        """Related items, linking our own page when the article is published here."""
-        article_url = slug_urls("articles:article")
-        # The one visibility rule, applied to the linked article (NULL when there is none).
-        ours = ExpressionWrapper(published_rule("linked_article"), output_field=BooleanField())
-        rows = (
-            RelatedItem.objects.filter(article_id=article.pk)
-            .annotate(ours=ours)
-            .order_by("position")
-            .values_list("title", "web_url", "provider_name", "linked_article__slug", "ours")
-        )
-        related = []
-        for title, web_url, provider_name, linked_slug, ours in rows:
-            ours = bool(ours)
-            related.append(
-                {
-                    "title": title,
-                    "url": article_url(linked_slug) if ours else web_url,
-                    "ours": ours,
-                    "provider_name": provider_name,
-                }
-            )
-        return related
 
 
 @method_decorator(cached_page, name="dispatch")
@@ -235,29 +136,42 @@ class ProviderListView(TopicListView):
     context_object_name = "providers"
 
 
-class ArticlesOfView(ArticleListView):
+class ArticlesOfView(CardsPage):
     """The published articles of one topic or provider, found by its slug."""
 
     owner_model: type[Topic] | type[Provider]
-    owner_field: str  # the Article field that points at the owner
+    listing: PreparedQuery  # a card query that takes the owner's id
 
     def get_queryset(self):
         self.owner = get_object_or_404(self.owner_model, slug=self.kwargs["slug"])
-        return super().get_queryset().filter(**{self.owner_field: self.owner})
-
-    def get_context_data(self, **kwargs):
-        context_name = self.owner_model._meta.model_name
-        return super().get_context_data(**{context_name: self.owner}, **kwargs)
+        self.name = escape(self.owner.name)
+        return cards.Listing(self.listing, [self.owner.pk])
 
 
 class TopicDetailView(ArticlesOfView):
-    template_name = "articles/topic_detail.html"
-    owner_model, owner_field = Topic, "topics"
+    owner_model, listing = Topic, cards.OF_TOPIC
+
+    def heading(self) -> str:
+        return self.name
+
+    def blocks(self) -> dict[str, str]:
+        feed = escape(slug_urls("articles:topic-feed")(self.owner.slug))
+        return {
+            "title": f"{self.name} — Newsroom",
+            "description": f"The latest AI news on {self.name}.",
+            "feeds": '<link rel="alternate" type="application/rss+xml" '
+            f'title="Newsroom — {self.name} (RSS)" href="{feed}">',
+        }
 
 
 class ProviderDetailView(ArticlesOfView):
-    template_name = "articles/provider_detail.html"
-    owner_model, owner_field = Provider, "provider"
+    owner_model, listing = Provider, cards.OF_PROVIDER
+
+    def heading(self) -> str:
+        return f'{self.name} <span class="domain">{escape(self.owner.domain)}</span>'
+
+    def blocks(self) -> dict[str, str]:
+        return {"title": f"{self.name} — Newsroom", "description": f"AI news from {self.name}."}
 
 
 class SearchView(ArticleListView):
@@ -268,12 +182,14 @@ class SearchView(ArticleListView):
     def get_queryset(self):
         self.query = self.request.GET.get("q", "").strip()[:200]
         # A result shows title, source, date and the headline: a card's columns, no more.
-        return search(self.query, super().get_queryset())
+        articles = Article.objects.published().select_related("provider")
+        return search(self.query, articles.only(*cards.CARD_COLUMNS))
 
-    def prepare(self, articles: list[Article]) -> None:
+    def prepare(self, articles: list[Article]) -> list[Article]:
         article_url = slug_urls("articles:article")
         for article in articles:
             article.url = article_url(article.slug)
+        return articles
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(query=self.query, **kwargs)

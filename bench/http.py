@@ -29,6 +29,8 @@ Figures (see DESIGN.md, "Quality bars"), one for each line of TARGETS below:
 
 Run it alone over a database an earlier `make bench` left (its work folder is printed):
     .venv/bin/python -m bench.http /tmp/newsroom-bench-XXXX
+and only some of the figures, while working on them, with BENCH_HTTP_ONLY: the beginnings of
+their names, separated by ";" (e.g. "home page, uncached;API list" or "search").
 """
 
 from __future__ import annotations
@@ -76,6 +78,11 @@ from .importing import AtMost, Result  # noqa: E402 (run alone, Django must be s
 ROOT = Path(__file__).resolve().parent.parent
 HOST = "127.0.0.1"  # loopback only, never another address
 REDIS_URL = f"redis://{HOST}:6379/15"
+
+# BENCH_HTTP_ONLY: measure only the figures whose names begin so (see the docstring).
+ONLY = tuple(
+    name.strip() for name in os.environ.get("BENCH_HTTP_ONLY", "").split(";") if name.strip()
+)
 
 WORKERS = 2
 WRK_THREADS = 1
@@ -162,6 +169,7 @@ TARGETS = [
     Target("API list (20 articles)", "/api/v1/articles/", 0.5, cached=True),
     Target("API article", "/api/v1/articles/{slug}/", 0.5, cached=True),
 ]
+SEARCH = "search p50, uncached"
 DEEP = 80_000  # articles down the API's default order for the "{deep}" cursor
 
 
@@ -185,18 +193,24 @@ def run(workdir: Path) -> list[Result]:
         )
     ]
 
-    uncached = [t for t in TARGETS if not t.cached]
+    uncached = [t for t in TARGETS if not t.cached and wanted(f"{t.name}, uncached")]
     try:
-        with bench.newsroom("uncached", NEWSROOM_PAGE_CACHE_SECONDS="0") as site:
-            for target in uncached:
-                path = target.path.format(slug=slug, deep=deep)
-                results.append(bench.compare(site, f"{target.name}, uncached", path, target.ratio))
-            results.append(bench.search(site))
+        if uncached or wanted(SEARCH):
+            with bench.newsroom("uncached", NEWSROOM_PAGE_CACHE_SECONDS="0") as site:
+                for target in uncached:
+                    path = target.path.format(slug=slug, deep=deep)
+                    name = f"{target.name}, uncached"
+                    results.append(bench.compare(site, name, path, target.ratio))
+                if wanted(SEARCH):
+                    results.append(bench.search(site))
     except Unavailable as exc:
         results += [
             Result(f"{t.name}, uncached", f"not measured: {exc}", t.ratio) for t in uncached
         ]
 
+    cached = [t for t in TARGETS if t.cached and wanted(f"{t.name}, cached")]
+    if not cached:
+        return results
     problem = flush_redis()
     if problem is None:
         cache, extra = "Redis", {"REDIS_URL": REDIS_URL}
@@ -207,7 +221,6 @@ def run(workdir: Path) -> list[Result]:
             flush=True,
         )
         cache, extra = "local memory: Redis unreachable", {}
-    cached = [t for t in TARGETS if t.cached]
     try:
         with bench.newsroom("cached", NEWSROOM_PAGE_CACHE_SECONDS="600", **extra) as site:
             for target in cached:
@@ -219,6 +232,10 @@ def run(workdir: Path) -> list[Result]:
             Result(f"{t.name}, cached ({cache})", f"not measured: {exc}", t.ratio) for t in cached
         ]
     return results
+
+
+def wanted(name: str) -> bool:
+    return not ONLY or name.startswith(ONLY)
 
 
 def prepare_database() -> tuple[int, str, str]:
@@ -256,7 +273,8 @@ def deep_cursor(depth: int) -> str:
     paginator = KeysetPagination()
     paginator.ordering_name = "-published_at"
     paginator.ordering = ORDERINGS[paginator.ordering_name]
-    row = Article.objects.published().order_by(*paginator.ordering.expressions())[depth]
+    articles = Article.objects.published().order_by(*paginator.ordering.expressions())
+    row = articles.values("id", "published_at")[depth]
     return paginator.encode_cursor(row, reverse=False)
 
 
@@ -365,7 +383,7 @@ class Bench:
         return Result(name, text, target, ratio)
 
     def search(self, site: str) -> Result:
-        name = "search p50, uncached"
+        name = SEARCH
         target = 100.0
         print(f"HTTP: {name}: /search/?q= {', '.join(SEARCH_WORDS)}", flush=True)
         try:

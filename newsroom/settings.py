@@ -86,7 +86,8 @@ MIDDLEWARE = [
     "django.middleware.http.ConditionalGetMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "django.contrib.messages.middleware.MessageMiddleware",
+    # Django's, building the message storage only when a message is added or read.
+    "newsroom.middleware.LazyMessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
@@ -182,8 +183,10 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "articles.api.errors.api_exception_handler",
     # Editors' tools write JSON; form encodings would only blur what a value means ("0").
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    # JSON for a client that states no preference without DRF's general matching.
+    "DEFAULT_CONTENT_NEGOTIATION_CLASS": "articles.api.renderers.ContentNegotiation",
     "DEFAULT_RENDERER_CLASSES": [
-        "rest_framework.renderers.JSONRenderer",
+        "articles.api.renderers.JSONRenderer",  # DRF's, encoding with orjson
         "rest_framework.renderers.BrowsableAPIRenderer",
     ],
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",

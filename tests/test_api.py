@@ -581,3 +581,48 @@ def test_what_a_token_holder_reads_is_never_served_to_the_public(admin_user):
 def test_an_articles_own_url_ignores_the_list_filters(client):
     article = ArticleFactory(quality=5)
     assert client.get(detail(article), {"quality_min": 90, "topic": "x"}).status_code == 200
+
+
+# --- how answers are written ---------------------------------------------------------------
+
+
+def test_json_is_written_byte_for_byte_as_drf_writes_it():
+    from datetime import UTC, datetime
+    from decimal import Decimal
+
+    from rest_framework.renderers import JSONRenderer as DRFRenderer
+
+    from articles.api.renderers import JSONRenderer
+
+    payloads = [
+        {"title": "Ünïcode — “quotes”, </script> & line\u2028separators\u2029", "n": [1, None]},
+        {"published_at": datetime(2024, 3, 5, 9, 30, tzinfo=UTC), "score": Decimal("1.5")},
+        {1: "a key that is not a string"},
+    ]
+    for data in payloads:
+        assert JSONRenderer().render(data) == DRFRenderer().render(data)
+    indented = "application/json; indent=2"
+    assert JSONRenderer().render(payloads[0], indented) == DRFRenderer().render(
+        payloads[0], indented
+    )
+
+
+@pytest.mark.parametrize(
+    ("accept", "query", "content_type"),
+    [
+        (None, "", "application/json"),
+        ("*/*", "", "application/json"),
+        ("application/json", "", "application/json"),
+        ("text/html", "", "text/html; charset=utf-8"),
+        ("*/*", "?format=api", "text/html; charset=utf-8"),
+        ("*/*", "?format=json", "application/json"),
+    ],
+)
+def test_clients_get_json_unless_they_ask_for_the_browsable_api(
+    client, accept, query, content_type
+):
+    ArticleFactory()
+    headers = {} if accept is None else {"HTTP_ACCEPT": accept}
+    response = client.get(LIST + query, **headers)
+    assert response.status_code == 200
+    assert response["Content-Type"] == content_type

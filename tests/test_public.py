@@ -188,3 +188,74 @@ def test_cards_link_the_article_its_source_and_topics(client, topic):
     assert 'src="https://img.example/a.jpg" alt="" loading="lazy"' in page
     assert 'width="800" height="450"' in page
     assert f'<time datetime="{article.published_at.isoformat()}">' in page
+
+
+def test_pages_written_in_python_keep_the_sites_frame(client, topic):
+    article = with_topic_and_image(ArticleFactory(title="Framed"), topic)
+    article.provider.name, article.provider.domain = "Wired", "wired.com"
+    article.provider.save()
+    pages = {
+        "/": ("Newsroom — curated AI news", "The day's AI news, chosen and scored by our editors."),
+        "/topics/ai-ethics/": ("AI Ethics — Newsroom", "The latest AI news on AI Ethics."),
+        article.provider.get_absolute_url(): ("Wired — Newsroom", "AI news from Wired."),
+        article.get_absolute_url(): ("Framed — Newsroom", "An excerpt."),
+    }
+    for url, (title, description) in pages.items():
+        page = client.get(url).content.decode()
+        assert f"<title>{title}</title>" in page, url
+        assert f'<meta name="description" content="{description}">' in page, url
+        assert '<a class="skip-link" href="#main">Skip to content</a>' in page, url
+        assert '<li><a href="/topics/">Topics</a></li>' in page, url
+        assert 'name="q" value=""' in page, url
+        assert page.rstrip().endswith("</footer>\n</body>\n</html>"), url
+    topic_page = client.get("/topics/ai-ethics/").content.decode()
+    assert '<h1 class="page-title">AI Ethics</h1>' in topic_page
+    assert 'title="Newsroom — AI Ethics (RSS)" href="/topics/ai-ethics/feed/"' in topic_page
+    provider_page = client.get(article.provider.get_absolute_url()).content.decode()
+    assert (
+        '<h1 class="page-title">Wired <span class="domain">wired.com</span></h1>' in provider_page
+    )
+
+
+def test_a_list_without_articles_says_so(client):
+    page = client.get("/").content.decode()
+    assert '<p class="empty">No articles here yet.</p>' in page
+    assert 'class="pagination"' not in page
+
+
+def test_article_page_shows_its_source_with_its_logo_and_when(client):
+    from datetime import UTC, datetime
+
+    article = ArticleFactory(
+        provider_name="Wired", published_at=datetime(2024, 3, 5, 9, 30, tzinfo=UTC)
+    )
+    Image.objects.create(article=article, role=Image.Role.LOGO, url="https://img.example/l.png")
+    page = client.get(article.get_absolute_url()).content.decode()
+    assert (
+        f'<a class="provider" href="{article.provider.get_absolute_url()}">'
+        '<img class="logo" src="https://img.example/l.png" alt="" width="24" height="24" '
+        'loading="lazy">Wired</a>'
+    ) in page
+    assert '<time datetime="2024-03-05T09:30:00+00:00">5 March 2024, 09:30 UTC</time>' in page
+    assert "Read the full story at Wired" in page
+    assert '<meta property="article:published_time" content="2024-03-05T09:30:00+00:00">' in page
+
+
+def test_search_pages_through_its_results_keeping_the_query(client, monkeypatch):
+    import articles.views
+
+    monkeypatch.setattr(articles.views.SearchView, "paginate_by", 1)
+    for n in range(3):
+        ArticleFactory(title=f"Robot story {n}")
+    page = client.get("/search/", {"q": "robot story", "page": 2}).content.decode()
+    assert 'rel="prev" href="?q=robot%20story&amp;page=1"' in page
+    assert 'rel="next" href="?q=robot%20story&amp;page=3"' in page
+
+
+def test_reader_pages_build_no_message_storage(client):
+    """Only the desk uses messages: a reader's page need not build their storage."""
+    from django.utils.functional import empty
+
+    response = client.get("/")
+    assert response.wsgi_request._messages._wrapped is empty
+    assert not response.cookies

@@ -76,6 +76,22 @@ def test_hostile_content_is_escaped_on_every_page(client, hostile, url):
         assert "Robots &lt;script&gt;alert(1)&lt;/script&gt;" in html
 
 
+def test_hostile_topic_and_provider_names_are_escaped_on_their_pages(client):
+    """Their names go into titles, headings, feed links and cards, written in Python."""
+    topic = TopicFactory(name=HOSTILE_TITLE, slug="hostile")
+    article = ArticleFactory(provider_name="")
+    provider = article.provider
+    provider.name, provider.domain = HOSTILE_TITLE, 'evil.example"><script>alert(7)</script>'
+    provider.save()
+    ArticleTopic.objects.create(article=article, topic=topic, position=0)
+    for url in ["/", "/topics/hostile/", provider.get_absolute_url(), article.get_absolute_url()]:
+        response = client.get(url)
+        assert response.status_code == 200, url
+        html = response.content.decode()
+        assert_inert(html)
+        assert "Robots &lt;script&gt;alert(1)&lt;/script&gt;" in html, url
+
+
 def test_json_ld_cannot_close_its_script_tag(client, hostile):
     html = client.get(hostile.get_absolute_url()).content.decode()
     block = re.search(r'<script type="application/ld\+json">(.*?)</script>', html, re.S).group(1)

@@ -25,6 +25,8 @@ from rest_framework.pagination import BasePagination, CursorPagination
 from rest_framework.response import Response
 from rest_framework.utils.urls import replace_query_param
 
+from ..prepared import PreparedQuery
+
 DEFAULT_PAGE_SIZE = 20
 MAX_PAGE_SIZE = 100
 RELEVANCE = "relevance"  # the search rank; only with `q`, and then the default
@@ -120,12 +122,35 @@ def strict_page_size(request, param: str, default: int) -> int:
     return int(text)
 
 
+class FirstPages:
+    """The first page of `rows` (a `values()` queryset) in any of the orderings, from a
+    query prepared once per process for each (see articles/prepared.py): an unfiltered
+    list's first page is what clients ask for most, and building its query cost the ORM
+    more than the database took to answer it."""
+
+    def __init__(self, rows: QuerySet):
+        self.queries = {
+            name: PreparedQuery(
+                lambda values, ordering=ordering: rows.order_by(*ordering.expressions())
+            )
+            for name, ordering in ORDERINGS.items()
+            if ordering.indexed  # the others need a search to order by
+        }
+
+    def rows(self, ordering_name: str, limit: int, using: str) -> list[dict]:
+        return self.queries[ordering_name].rows(using=using, limit=limit)
+
+
 class KeysetPagination(BasePagination):
     ordering_param = "ordering"
     cursor_param = "cursor"
     page_size_param = "page_size"
 
-    def paginate_queryset(self, queryset: QuerySet, request, view=None):
+    def paginate_queryset(
+        self, queryset: QuerySet, request, view=None, first_pages: FirstPages | None = None
+    ):
+        """The page of `queryset` (a `values()` queryset: rows are dicts) the request asks
+        for; `first_pages` serves a page without a cursor when given (see FirstPages)."""
         self.request = request
         # Searching (the `q` filter) ranks the rows; only then is there a relevance.
         self.ordering_name = self.get_ordering_name(request, "rank" in queryset.query.annotations)
@@ -133,16 +158,18 @@ class KeysetPagination(BasePagination):
         page_size = self.get_page_size(request)
         position = self.decode_cursor(request)
         self.reverse = bool(position and position["reverse"])
-        ordered = queryset.order_by(*self.ordering.expressions(self.reverse))
-        if position:
+        if position is None and first_pages is not None:
+            rows = first_pages.rows(self.ordering_name, page_size + 1, queryset.db)
+        elif position is None:
+            rows = list(queryset.order_by(*self.ordering.expressions())[: page_size + 1])
+        else:
             # One query for a page, two for the page where the empty values begin.
+            ordered = queryset.order_by(*self.ordering.expressions(self.reverse))
             rows = []
             for condition in self.ordering.ranges(position["value"], position["pk"], self.reverse):
                 rows += ordered.filter(condition)[: page_size + 1 - len(rows)]
                 if len(rows) > page_size:
                     break
-        else:
-            rows = list(ordered[: page_size + 1])
         more = len(rows) > page_size
         rows = rows[:page_size]
         if self.reverse:
@@ -214,11 +241,11 @@ class KeysetPagination(BasePagination):
     def _bad_cursor(self, why: str) -> ValidationError:
         return ValidationError({self.cursor_param: [f"Invalid cursor: {why}."]})
 
-    def encode_cursor(self, row, reverse: bool) -> str:
-        value = getattr(row, self.ordering.field)
+    def encode_cursor(self, row: dict, reverse: bool) -> str:
+        value = row[self.ordering.field]
         if isinstance(value, datetime):
             value = value.isoformat()
-        data = {"o": self.ordering_name, "v": value, "pk": row.pk, "r": reverse}
+        data = {"o": self.ordering_name, "v": value, "pk": row["id"], "r": reverse}
         token = base64.urlsafe_b64encode(json.dumps(data, separators=(",", ":")).encode())
         return token.decode("ascii").rstrip("=")
 

@@ -2,9 +2,10 @@
 
 The serializers' fields declare the representation (for the OpenAPI schema and for the
 reader); articles are then written out by hand in `ArticleSerializer.to_representation`
-from rows loaded in three batched queries for a whole page (`load_children`). Serializing a
-page of 20 articles field by field through DRF's nested serializers cost several times the
-rest of the request together (see the closing note of the API issue and `make bench`).
+from plain rows (dicts of queries.ARTICLE_COLUMNS, not model instances), their children
+loaded in three batched queries for a whole page (`load_children`). Serializing a page of
+20 articles field by field through DRF's nested serializers cost several times the rest of
+the request together (see the closing note of the API issue and `make bench`).
 
 What is never here: `secured`, `extra`, the source bookkeeping, or any unpublished
 article's slug (related items name a local article only when it is published).
@@ -15,22 +16,14 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import UTC, datetime
 
-from django.db.models import Case, F, Q, When
+from django.db.models import Q
 from django.utils.functional import cached_property
 from rest_framework import serializers
 
-from ..models import (
-    EDITOR_MAX_QUALITY,
-    Article,
-    ArticleTopic,
-    Image,
-    Provider,
-    RelatedItem,
-    Topic,
-    published_rule,
-)
+from ..models import EDITOR_MAX_QUALITY, Image, Provider, RelatedItem, Topic
+from ..prepared import PreparedQuery
+from ..queries import RELATED, TOPICS
 from ..templatetags.newsroom import markdown, slug_urls
-from .prepared import PreparedQuery
 
 
 def absolute_urls(request, viewname: str):
@@ -131,36 +124,37 @@ class ArticleSerializer(serializers.Serializer):
     def article_url(self):
         return absolute_urls(self.context.get("request"), "articles:article")
 
-    def to_representation(self, article: Article) -> dict:
-        if not hasattr(article, "api_topics"):
+    def to_representation(self, article: dict) -> dict:
+        """`article`: a row of queries.ARTICLE_COLUMNS."""
+        if "api_topics" not in article:
             load_children([article])
-        provider = article.provider
+        has_provider = article["provider_id"] is not None
         return {
-            "slug": article.slug,
-            "url": self.article_url(article.slug),
-            "title": article.title,
-            "excerpt": article.excerpt,
-            "body": str(markdown(article.body)) if article.body else "",
-            "category": article.category,
-            "type": article.type,
-            "published_at": iso(article.published_at),
-            "original_url": article.original_url,
-            "web_url": article.web_url,
-            "amp_url": article.amp_url,
-            "cdn_amp_url": article.cdn_amp_url,
-            "quality": article.quality,
-            "heat": article.heat,
-            "is_published": article.is_published,
+            "slug": article["slug"],
+            "url": self.article_url(article["slug"]),
+            "title": article["title"],
+            "excerpt": article["excerpt"],
+            "body": str(markdown(article["body"])) if article["body"] else "",
+            "category": article["category"],
+            "type": article["type"],
+            "published_at": iso(article["published_at"]),
+            "original_url": article["original_url"],
+            "web_url": article["web_url"],
+            "amp_url": article["amp_url"],
+            "cdn_amp_url": article["cdn_amp_url"],
+            "quality": article["quality"],
+            "heat": article["heat"],
+            "is_published": article["is_published"],
             "provider": None
-            if provider is None and not article.provider_name
+            if not has_provider and not article["provider_name"]
             else {
-                "slug": provider.slug if provider else None,
-                "name": article.provider_name or (provider.name if provider else ""),
-                "domain": provider.domain if provider else None,
+                "slug": article["provider__slug"],
+                "name": article["provider_name"] or article["provider__name"] or "",
+                "domain": article["provider__domain"],
             },
-            "topics": article.api_topics,
-            "images": article.api_images,
-            "related": article.api_related,
+            "topics": article["api_topics"],
+            "images": article["api_images"],
+            "related": article["api_related"],
         }
 
 
@@ -256,36 +250,6 @@ def _image(row: dict) -> dict:
     }
 
 
-TOPICS = PreparedQuery(
-    lambda ids: (
-        ArticleTopic.objects.filter(article_id__in=ids)
-        .order_by("article_id", "position")
-        .values("article_id", "topic__slug", "topic__name")
-    )
-)
-RELATED = PreparedQuery(
-    lambda ids: (
-        RelatedItem.objects.filter(article_id__in=ids)
-        .order_by("article_id", "position")
-        .values(
-            "id",
-            "article_id",
-            "title",
-            "excerpt",
-            "published_at",
-            "web_url",
-            "amp_url",
-            "cdn_amp_url",
-            "type",
-            "quality",
-            "provider_name",
-            "provider__slug",
-            "provider__domain",
-            "linked_article__updated_at",
-            local_slug=Case(When(published_rule("linked_article"), then=F("linked_article__slug"))),
-        )
-    )
-)
 IMAGES = PreparedQuery(
     lambda ids: (
         # A subquery, not a join: with a join, SQLite scans every image to answer the OR.
@@ -299,19 +263,20 @@ IMAGES = PreparedQuery(
 )
 
 
-def load_children(articles: list[Article]) -> None:
-    """Attach topics, images and related items to a page of articles: three queries
-    whatever the page's size, prepared once (see prepared.py), giving plain rows."""
-    ids = [article.pk for article in articles]
-    using = articles[0]._state.db if articles else "default"
+def load_children(articles: list[dict]) -> None:
+    """Add topics, images and related items to a page of article rows (as api_topics,
+    api_images, api_related), and when the articles their related items link to last
+    changed (api_linked_changes): three queries whatever the page's size, prepared once
+    (see prepared.py)."""
+    ids = [article["id"] for article in articles]
     topics = defaultdict(list)
-    for row in TOPICS.rows(ids, using):
+    for row in TOPICS.rows(ids):
         topics[row["article_id"]].append({"slug": row["topic__slug"], "name": row["topic__name"]})
 
     related = defaultdict(list)
     related_by_id = {}
     linked_changes = defaultdict(list)  # the linked articles' updated_at, by article
-    for row in RELATED.rows(ids, using):
+    for row in RELATED.rows(ids):
         item = {
             "title": row["title"],
             "excerpt": row["excerpt"],
@@ -337,20 +302,26 @@ def load_children(articles: list[Article]) -> None:
             linked_changes[row["article_id"]].append(row["linked_article__updated_at"])
 
     images = defaultdict(list)
-    for row in IMAGES.rows(ids, using):
+    for row in IMAGES.rows(ids):
         if row["article_id"] is not None:
             images[row["article_id"]].append(_image(row))
         else:
             related_by_id[row["related_item_id"]]["images"].append(_image(row))
 
     for article in articles:
-        article.api_topics = topics[article.pk]
-        article.api_images = images[article.pk]
-        article.api_related = related[article.pk]
-        # What the representation shows last changed: the article (its import or an
-        # editor's decision, which also replace its topics, images and related items),
-        # or an article its related items link to (whose publication shows or hides it).
-        article.api_modified = max([article.updated_at, *linked_changes[article.pk]])
+        pk = article["id"]
+        article["api_topics"] = topics[pk]
+        article["api_images"] = images[pk]
+        article["api_related"] = related[pk]
+        article["api_linked_changes"] = linked_changes[pk]
+
+
+def last_modified(article: dict) -> datetime:
+    """When what an article's representation shows last changed: the article itself (its
+    import or an editor's decision, which also replace its topics, images and related
+    items), or an article its related items link to (whose publication shows or hides it).
+    `article`: a row of queries.article_row(), its children loaded."""
+    return max([article["updated_at"], *article["api_linked_changes"]])
 
 
 class TopicSerializer(serializers.ModelSerializer):

@@ -17,16 +17,17 @@ from rest_framework.response import Response
 from ..cache import cached_page
 from ..editorial import decide
 from ..models import Article, EditorialChange, Provider, Topic, with_published_counts
+from ..queries import article_row, article_rows
 from .access import EditorsMayPatch
 from .filters import ArticleFilter, ArticleFilterBackend
-from .pagination import ByNamePagination, KeysetPagination
-from .prepared import PreparedQuery
+from .pagination import ByNamePagination, FirstPages, KeysetPagination
 from .serializers import (
     ArticleSerializer,
     EditorialSerializer,
     ErrorSerializer,
     ProviderSerializer,
     TopicSerializer,
+    last_modified,
 )
 
 ERRORS = {
@@ -36,43 +37,11 @@ ERRORS = {
 }
 
 
-NOT_SHOWN = [
-    "source_key", "secured", "extra", "editor_fields", "source_path", "source_hash",
-    "record_hash", "feed_quality", "feed_published", "imported_at",
-]  # fmt: skip
-
-
-# In the model's own order, which Model.from_db() reads values in.
-PROVIDER_SHOWN = [f.attname for f in Provider._meta.concrete_fields]
-
-
-def _article_by_slug(published_only: bool) -> PreparedQuery:
-    def build(params):
-        articles = Article.objects.published() if published_only else Article.objects.all()
-        shown = [f.attname for f in Article._meta.concrete_fields if f.name not in NOT_SHOWN]
-        provider = [f"provider__{name}" for name in PROVIDER_SHOWN]
-        return articles.filter(slug=params[0]).values(*shown, *provider)
-
-    return PreparedQuery(build)
-
-
-# An article's own URL, prepared once (see prepared.py): building and compiling this one
-# query took the ORM a third of the whole request.
-ARTICLE_BY_SLUG = {True: _article_by_slug(True), False: _article_by_slug(False)}
-
-
-def find_article(request, slug: str) -> Article:
-    """The article at `slug` as the request may see it, or a 404."""
-    using = "default"
-    rows = ARTICLE_BY_SLUG[not sees_unpublished(request.user)].rows([slug], using)
-    if not rows:
+def find_article(request, slug: str) -> dict:
+    """The article at `slug` as the request may see it (a row of ARTICLE_COLUMNS), or a 404."""
+    article = article_row(slug, published_only=not sees_unpublished(request.user))
+    if article is None:
         raise exceptions.NotFound()
-    row = rows[0]
-    fields = [name for name in row if not name.startswith("provider__")]
-    article = Article.from_db(using, fields, [row[name] for name in fields])
-    if row["provider_id"] is not None:
-        values = [row[f"provider__{name}"] for name in PROVIDER_SHOWN]
-        article.provider = Provider.from_db(using, PROVIDER_SHOWN, values)
     return article
 
 
@@ -81,10 +50,11 @@ def sees_unpublished(user) -> bool:
     return user.is_staff or user.has_perm("articles.change_article")
 
 
-def visible_articles(request):
-    if sees_unpublished(request.user):
-        return Article.objects.all()
-    return Article.objects.published()
+# The articles as rows, for the public (True) and for staff and editors (False): built once,
+# cloned with .all() for each request as DRF does a view's `queryset`; and the first page
+# of each in every ordering.
+ARTICLE_ROWS = {published_only: article_rows(published_only) for published_only in (True, False)}
+FIRST_PAGES = {published_only: FirstPages(rows) for published_only, rows in ARTICLE_ROWS.items()}
 
 
 # --- views ----------------------------------------------------------------------------------
@@ -133,18 +103,21 @@ class ArticleViewSet(
     http_method_names = ["get", "patch", "head", "options"]
 
     def get_queryset(self):
-        return (
-            visible_articles(self.request)
-            .select_related("provider")
-            # What the representation never shows, some of it large (extra, secured).
-            .defer(*NOT_SHOWN)
-        )
+        # Rows, not model instances: the serializer writes each out from its columns.
+        return ARTICLE_ROWS[not sees_unpublished(self.request.user)].all()
+
+    def paginate_queryset(self, queryset):
+        # Unfiltered, a first page comes from queries prepared once per process.
+        first_pages = None
+        if not self.request.query_params.keys() & ArticleFilter.base_filters.keys():
+            first_pages = FIRST_PAGES[not sees_unpublished(self.request.user)]
+        return self.paginator.paginate_queryset(queryset, self.request, self, first_pages)
 
     def retrieve(self, request, *args, **kwargs):
         article = find_article(request, kwargs["slug"])
         response = Response(self.get_serializer(article).data)
         # With the ETag that ConditionalGetMiddleware adds, a client may revalidate either way.
-        response.headers["Last-Modified"] = http_date(article.api_modified.timestamp())
+        response.headers["Last-Modified"] = http_date(last_modified(article).timestamp())
         return response
 
     def update(self, request, *args, **kwargs):
@@ -156,7 +129,7 @@ class ArticleViewSet(
         values = dict(editorial.validated_data)
         reason = values.pop("reason", "")
         decide(
-            Article.objects.filter(pk=article.pk),
+            Article.objects.filter(pk=article["id"]),
             values,
             user=request.user,
             via=EditorialChange.Via.API,
