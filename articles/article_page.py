@@ -16,13 +16,14 @@ from html import escape
 from django.utils import timezone
 from django.utils.html import _json_script_escapes
 
-from .cards import Picture, source_link, topic_links
+from .cards import Picture, coverage_links, source_link, topic_links
 from .frame import page
 from .models import Image
 from .prepared import PreparedQuery
 from .queries import RELATED
 from .templatetags.newsroom import (
     MONTH_NAMES,
+    also_covered_by,
     local_time,
     markdown,
     shorten,
@@ -166,8 +167,18 @@ def content(article: dict, title: str, lead_image, logo, preview: bool) -> str:
             "(opens in a new tab)</span></a></p>\n"
         )
     parts.append("</article>\n")
+    parts.append(other_coverage(article["other_coverage"]))
     parts.append(related_coverage(article["id"]))
     return "".join(parts)
+
+
+def other_coverage(column: str | None) -> str:
+    """The story's other published articles, by their providers (see stories.py)."""
+    links = coverage_links(column)
+    if not links:
+        return ""
+    section = '<section class="coverage" aria-label="Other coverage">'
+    return f"{section}{also_covered_by(links)}</section>\n"
 
 
 def related_coverage(article_id: int) -> str:

@@ -18,6 +18,7 @@ from django.db.models import QuerySet
 from .models import Article, Image
 from .prepared import PreparedQuery
 from .queries import TOPICS
+from .stories import coverage, other_coverage_column
 from .templatetags.newsroom import slug_urls
 
 
@@ -47,6 +48,7 @@ class Card(NamedTuple):
     source: Link | None  # its provider's page, named as the article's feed names it
     lead_image: Picture | None
     topic_links: list[Link]
+    also: list[Link]  # the story's other published articles, by their providers' names
 
 
 # What a card shows of an article; the rest (body, bookkeeping, unmodelled keys) stays put.
@@ -64,13 +66,19 @@ def card_query(keep: Callable[[QuerySet, list], QuerySet] | None = None) -> Prep
         articles = Article.objects.published()
         if keep is not None:
             articles = keep(articles, values)
-        return articles.values(*CARD_COLUMNS)
+        return articles.annotate(other_coverage=other_coverage_column()).values(
+            *CARD_COLUMNS, "other_coverage"
+        )
 
     return PreparedQuery(build)
 
 
-LATEST = card_query()
-OF_TOPIC = card_query(lambda articles, values: articles.filter(topics=values[0]))
+# The home page and topic pages show each story once, as its lead (see stories.py); a
+# provider's page shows all of its articles.
+LATEST = card_query(lambda articles, values: articles.filter(is_story_lead=True))
+OF_TOPIC = card_query(
+    lambda articles, values: articles.filter(topics=values[0], is_story_lead=True)
+)
 OF_PROVIDER = card_query(lambda articles, values: articles.filter(provider=values[0]))
 
 LEAD_IMAGES = PreparedQuery(
@@ -111,8 +119,19 @@ def source_link(row: dict, provider_url: Callable[[str], str]) -> Link | None:
     return Link(name, provider_url(row["provider__slug"]))
 
 
+def coverage_links(column: str | None) -> list[Link]:
+    """The story's other published articles (an `other_coverage` column, see stories.py),
+    as links named by their providers."""
+    article_url = slug_urls("articles:article")
+    return [
+        Link(other.provider or "another source", article_url(other.slug))
+        for other in coverage(column)
+    ]
+
+
 def cards(rows: list[dict]) -> list[Card]:
-    """The cards of rows of CARD_COLUMNS: two more queries, whatever the number of rows."""
+    """The cards of rows of CARD_COLUMNS and `other_coverage`: two more queries, whatever
+    the number of rows."""
     ids = [row["id"] for row in rows]
     topics = topic_links(ids)
     lead_images = {
@@ -129,6 +148,7 @@ def cards(rows: list[dict]) -> list[Card]:
             source=source_link(row, provider_url),
             lead_image=lead_images.get(row["id"]),
             topic_links=topics.get(row["id"], []),
+            also=coverage_links(row["other_coverage"]),
         )
         for row in rows
     ]

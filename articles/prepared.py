@@ -128,7 +128,9 @@ class PreparedQuery:
         ]
         if {index for _, index in value_slots} != set(range(len(types))):
             raise ValueError("A prepared query must use every one of its values.")
-        names = [*query.extra_select, *query.values_select, *query.annotation_select]
+        # Named as the SELECT names them: the order of values() and annotate() calls may put
+        # an annotation before a field.
+        names = [alias for _, _, alias in compiler.select[: compiler.col_count]]
         select = [column for column, _, _ in compiler.select[: compiler.col_count]]
         converters = [
             (column, converters, expression)

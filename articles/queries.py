@@ -11,11 +11,12 @@ from django.db.models import Case, F, QuerySet, When
 
 from .models import Article, ArticleTopic, RelatedItem, published_rule
 from .prepared import PreparedQuery
+from .stories import other_coverage_column
 
 # What the public never sees of an article, some of it large (extra, secured).
 NOT_SHOWN = {
     "source_key", "secured", "extra", "editor_fields", "source_path", "source_hash",
-    "record_hash", "feed_quality", "feed_published", "imported_at",
+    "record_hash", "feed_quality", "feed_published", "imported_at", "story_url", "story_image",
 }  # fmt: skip
 # When it last changed, which only an article on its own shows (Last-Modified, the page's
 # dateModified): a list leaves it out, and with it a date for the ORM to convert per row.
@@ -32,16 +33,21 @@ ARTICLE_COLUMNS = [
 
 
 def article_rows(published_only: bool) -> QuerySet:
-    """Rows of ARTICLE_COLUMNS: of the articles the public may see (published ones), or
-    of all of them (for staff and editors)."""
+    """Rows of ARTICLE_COLUMNS and `other_coverage` (see stories.coverage()): of the
+    articles the public may see (published ones), or of all of them (for staff and
+    editors)."""
     articles = Article.objects.published() if published_only else Article.objects.all()
-    return articles.values(*ARTICLE_COLUMNS)
+    return articles.annotate(other_coverage=other_coverage_column()).values(
+        *ARTICLE_COLUMNS, "other_coverage"
+    )
 
 
 def _article_by_slug(published_only: bool) -> PreparedQuery:
     return PreparedQuery(
         lambda values: (
-            article_rows(published_only).filter(slug=values[0]).values(*ARTICLE_COLUMNS, CHANGED)
+            article_rows(published_only)
+            .filter(slug=values[0])
+            .values(*ARTICLE_COLUMNS, "other_coverage", CHANGED)
         )
     )
 

@@ -26,7 +26,17 @@ from functools import reduce
 from operator import or_
 
 from django.db import transaction
-from django.db.models import Aggregate, CharField, Count, OuterRef, Q, QuerySet, Subquery
+from django.db.models import (
+    Aggregate,
+    CharField,
+    Count,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+)
+from django.db.models.functions import Coalesce, Concat, NullIf
 from django.utils import timezone
 
 from .cache import content_changed
@@ -248,60 +258,51 @@ def refresh_leads(story_ids: Iterable[int]) -> None:
 
 @dataclass(frozen=True, slots=True)
 class Coverage:
-    """Another published article of a story, as the lists name it."""
+    """Another published article of a story: its slug and who published it."""
 
     slug: str
-    title: str
     provider: str
 
 
-def other_coverage(articles: dict[int, int | None]) -> dict[int, list[Coverage]]:
-    """For each article (id: story id), the other published articles of its story, newest
-    first: one query, whatever the number of articles."""
-    stories = {story for story in articles.values() if story}
-    if not stories:
-        return {}
-    by_story = defaultdict(list)
-    rows = (
-        Article.objects.published()
-        .filter(story_id__in=stories)
-        .order_by("-published_at", "-pk")
-        .values_list("pk", "story_id", "slug", "title", "provider_name", "provider__name")
-    )
-    for pk, story, slug, title, provider_name, provider in rows:
-        by_story[story].append((pk, Coverage(slug, title, provider_name or provider or "")))
-    return {
-        pk: [coverage for other, coverage in by_story[story] if other != pk]
-        for pk, story in articles.items()
-        if story
-    }
+# Separators of the `other_coverage` column: ASCII's unit and record separators, which no
+# slug has and the importer keeps out of text (control characters).
+_UNIT, _RECORD = "\x1f", "\x1e"
 
 
 class _Joined(Aggregate):
-    """Strings joined by spaces: GROUP_CONCAT on SQLite, STRING_AGG on PostgreSQL."""
+    """Strings joined by _RECORD: GROUP_CONCAT on SQLite, STRING_AGG on PostgreSQL."""
 
     function = "GROUP_CONCAT"
-    template = "%(function)s(%(expressions)s, ' ')"
+    template = f"%(function)s(%(expressions)s, '{_RECORD}')"
     output_field = CharField()
 
     def as_postgresql(self, compiler, connection, **extra_context):
         return self.as_sql(compiler, connection, function="STRING_AGG", **extra_context)
 
 
-def other_slugs() -> Subquery:
-    """An annotation: the slugs of the other published articles of each row's story, joined
-    by spaces (None when there are none). A correlated subquery on the story's index, so a
-    list gets them without a query of its own."""
+def other_coverage_column() -> Subquery:
+    """A column for `annotate()`: the other published articles of each row's story (slug and
+    provider), read back with `coverage()`. A correlated subquery on the story's index, so
+    a list or a page gets them without a query of its own."""
+    provider = Coalesce(NullIf("provider_name", Value("")), "provider__name", Value(""))
     others = (
         Article.objects.published()
         .filter(story=OuterRef("story"))
         .exclude(pk=OuterRef("pk"))
         .order_by()
         .values("story")
-        .annotate(slugs=_Joined("slug"))
-        .values("slugs")
+        .annotate(coverage=_Joined(Concat("slug", Value(_UNIT), provider)))
+        .values("coverage")
     )
     return Subquery(others)
+
+
+def coverage(column: str | None) -> list[Coverage]:
+    """The `other_coverage_column()` of a row, by provider."""
+    if not column:
+        return []
+    found = [Coverage(*record.split(_UNIT, 1)) for record in column.split(_RECORD)]
+    return sorted(found, key=lambda item: (item.provider.casefold(), item.slug))
 
 
 # ---------------------------------------------------------------------------------------

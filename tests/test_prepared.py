@@ -2,6 +2,7 @@
 the ORM gives."""
 
 import pytest
+from django.db.models import F
 
 from articles.models import Article
 from articles.prepared import PreparedQuery, _named
@@ -21,6 +22,18 @@ def test_rows_are_the_orms_rows_whatever_the_values():
     query = PreparedQuery(by_ids)
     for ids in ([first.pk, third.pk], [second.pk, first.pk], [third.pk]):
         assert query.rows(ids) == list(by_ids(ids))  # dates converted as the ORM does
+
+
+def test_columns_are_named_as_the_select_orders_them():
+    # An annotation, then values() naming a field after it: the SELECT puts the annotation
+    # first; the rows must still pair each name with its own column.
+    article = ArticleFactory()
+
+    def build(ids):
+        annotated = Article.objects.filter(pk__in=ids).annotate(double=F("id") * 2)
+        return annotated.values("slug", "double").values("slug", "double", "published_at")
+
+    assert PreparedQuery(build).rows([article.pk]) == list(build([article.pk]))
 
 
 def test_a_query_is_built_once_for_each_number_of_values():

@@ -13,9 +13,9 @@ from django.utils import timezone
 from articles import matching, stories
 from articles.editorial import decide
 from articles.importing.pipeline import Importer
-from articles.models import Article, EditorialChange, Story
+from articles.models import Article, ArticleTopic, EditorialChange, Story
 
-from .factories import ArticleFactory, EditorFactory
+from .factories import ArticleFactory, EditorFactory, TopicFactory
 
 DATA = Path(__file__).parent / "data"
 LABELLED = DATA / "stories" / "labelled.yaml"
@@ -288,29 +288,94 @@ def test_merge_and_split_are_recorded_and_survive_reimport_and_rebuild(tmp_path)
 # Readers
 
 
-def test_other_coverage_lists_the_other_published_articles_of_each_story():
+def test_other_coverage_lists_the_other_published_articles_without_a_query_of_its_own(
+    django_assert_num_queries,
+):
     story = Story.objects.create()
-    now = timezone.now()
-    lead = ArticleFactory(story=story, published_at=now, title="Lead")
-    older = ArticleFactory(story=story, published_at=now - timedelta(hours=1), title="Older")
-    ArticleFactory(story=story, is_published=False, title="Held back")
-    alone = ArticleFactory(story=Story.objects.create())
-    found = stories.other_coverage(
-        {lead.pk: story.pk, older.pk: story.pk, alone.pk: alone.story_id}
-    )
-    assert [c.title for c in found[lead.pk]] == ["Older"]
-    assert [c.slug for c in found[older.pk]] == [lead.slug]
-    assert found[alone.pk] == []
-
-
-def test_other_slugs_annotates_each_row_without_a_query_of_its_own(django_assert_num_queries):
-    story = Story.objects.create()
-    a, b, c = ArticleFactory.create_batch(3, story=story)
+    wired = ArticleFactory(story=story, provider_name="Wired")
+    verge = ArticleFactory(story=story, provider_name="", provider__name="The Verge")
     ArticleFactory(story=story, is_published=False)
     alone = ArticleFactory(story=Story.objects.create())
     with django_assert_num_queries(1):
         rows = dict(
-            Article.objects.annotate(others=stories.other_slugs()).values_list("pk", "others")
+            Article.objects.annotate(others=stories.other_coverage_column()).values_list(
+                "pk", "others"
+            )
         )
-    assert sorted(rows[a.pk].split()) == sorted([b.slug, c.slug])
-    assert rows[alone.pk] is None
+    assert stories.coverage(rows[wired.pk]) == [stories.Coverage(verge.slug, "The Verge")]
+    assert stories.coverage(rows[verge.pk]) == [stories.Coverage(wired.slug, "Wired")]
+    assert stories.coverage(rows[alone.pk]) == []
+
+
+def covered_story(title: str, *, others: int = 1, hours_ago: int = 0, topic=None) -> Article:
+    """A story of `others` + 1 published articles from different providers; returns its lead."""
+    story = Story.objects.create()
+    when = timezone.now() - timedelta(hours=hours_ago)
+    lead = ArticleFactory(story=story, title=title, quality=90, published_at=when)
+    for n in range(others):
+        ArticleFactory(
+            story=story, title=f"{title}, again {n}", quality=10, published_at=when,
+            provider__name=f"Outlet {n}",
+        )  # fmt: skip
+    stories.refresh_leads([story.pk])
+    if topic is not None:
+        for member in story.articles.all():
+            ArticleTopic.objects.create(article=member, topic=topic, position=0)
+    return lead
+
+
+def test_home_and_topic_pages_show_each_story_once_with_its_other_coverage(client):
+    topic = TopicFactory()
+    lead = covered_story("Robots unionise", others=2, topic=topic)
+    alone = ArticleFactory(title="Only here", story=Story.objects.create())
+    for url in ("/", topic.get_absolute_url()):
+        page = client.get(url).content.decode()
+        assert page.count("Robots unionise") == 1, url  # the lead, not its copies
+        assert "Also covered by" in page and "Outlet 0" in page and "Outlet 1" in page
+        copy = Article.objects.get(title="Robots unionise, again 0")
+        assert copy.get_absolute_url() in page
+    assert "Only here" in client.get("/").content.decode()
+    # A provider's page shows all its articles.
+    provider_page = client.get(copy.provider.get_absolute_url()).content.decode()
+    assert "Robots unionise, again 0" in provider_page
+    # The article page lists the others too.
+    page = client.get(lead.get_absolute_url()).content.decode()
+    assert 'aria-label="Other coverage"' in page and "Outlet 1" in page
+    assert (
+        'aria-label="Other coverage"' not in client.get(alone.get_absolute_url()).content.decode()
+    )
+
+
+def test_unpublished_coverage_is_never_shown(client):
+    lead = covered_story("Chips shortage", others=1)
+    Article.objects.filter(title="Chips shortage, again 0").update(is_published=False)
+    for url in ("/", lead.get_absolute_url(), f"/api/v1/articles/{lead.slug}/"):
+        body = client.get(url).content.decode()
+        assert "Also covered by" not in body and "again-0" not in body
+
+
+@pytest.mark.parametrize("count", [1, 20])
+def test_lists_with_coverage_cost_the_same_queries(client, count, django_assert_num_queries):
+    topic = TopicFactory()
+    leads = [covered_story(f"Story {n}", hours_ago=n, topic=topic) for n in range(count)]
+    with django_assert_num_queries(3):  # page, topics, images
+        assert client.get("/").status_code == 200
+    with django_assert_num_queries(4):  # the topic, page, topics, images
+        assert client.get(topic.get_absolute_url()).status_code == 200
+    with django_assert_num_queries(4):  # article, topics, images, related items
+        assert client.get(leads[0].get_absolute_url()).status_code == 200
+    with django_assert_num_queries(4):  # page, topics, images, related items
+        response = client.get("/api/v1/articles/", {"page_size": count * 2})
+    assert len(response.json()["results"]) == count * 2
+
+
+def test_api_gives_each_article_its_story_and_collapses_stories(client):
+    lead = covered_story("Model released", others=1)
+    copy = Article.objects.get(title="Model released, again 0")
+    body = client.get(f"/api/v1/articles/{lead.slug}/").json()
+    assert body["story"] == lead.story_id and body["other_coverage"] == [copy.slug]
+    listed = client.get("/api/v1/articles/").json()["results"]
+    assert {item["slug"] for item in listed} == {lead.slug, copy.slug}
+    collapsed = client.get("/api/v1/articles/", {"collapse": "story"}).json()["results"]
+    assert [item["slug"] for item in collapsed] == [lead.slug]
+    assert client.get("/api/v1/articles/", {"collapse": "nonsense"}).status_code == 400

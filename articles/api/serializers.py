@@ -23,6 +23,7 @@ from rest_framework import serializers
 from ..models import EDITOR_MAX_QUALITY, Image, Provider, RelatedItem, Topic
 from ..prepared import PreparedQuery
 from ..queries import RELATED, TOPICS
+from ..stories import coverage
 from ..templatetags.newsroom import markdown, slug_urls
 
 
@@ -116,6 +117,17 @@ class ArticleSerializer(serializers.Serializer):
     topics = TopicRefSerializer(many=True, read_only=True)
     images = ImageSerializer(many=True, read_only=True)
     related = RelatedItemSerializer(many=True, read_only=True)
+    story = serializers.IntegerField(
+        read_only=True,
+        allow_null=True,
+        help_text="Its story: the articles that report the same news, from this provider or "
+        "others (null until grouped).",
+    )
+    other_coverage = serializers.ListField(
+        child=serializers.SlugField(),
+        read_only=True,
+        help_text="Slugs of the story's other published articles.",
+    )
 
     class Meta:
         list_serializer_class = ArticleListSerializer
@@ -155,6 +167,8 @@ class ArticleSerializer(serializers.Serializer):
             "topics": article["api_topics"],
             "images": article["api_images"],
             "related": article["api_related"],
+            "story": article["story_id"],
+            "other_coverage": [other.slug for other in coverage(article["other_coverage"])],
         }
 
 

@@ -175,8 +175,18 @@ def card(article, zone) -> str:
         parts.append(f'<p class="excerpt">{escape(shorten(article.excerpt, 280))}</p>')
     parts.append("\n    ")
     parts.append(topic_list(article.topic_links))
+    if article.also:
+        parts.append("\n    ")
+        parts.append(also_covered_by(article.also))
     parts.append("\n  </div>\n</article>\n")
     return "".join(parts)
+
+
+def also_covered_by(links) -> str:
+    """The other providers that reported a story, each linked to its article here: on cards
+    and on the article page."""
+    items = ", ".join([f'<a href="{escape(url)}">{escape(text)}</a>' for text, url in links])
+    return f'<p class="also">Also covered by {items}</p>'
 
 
 def topic_list(links) -> str:
