@@ -38,7 +38,7 @@ ERRORS = {
 
 
 def find_article(request, slug: str) -> dict:
-    """The article at `slug` as the request may see it (a row of ARTICLE_COLUMNS), or a 404."""
+    """The article at `slug` as the request may see it (queries.article_row()), or a 404."""
     article = article_row(slug, published_only=not sees_unpublished(request.user))
     if article is None:
         raise exceptions.NotFound()
@@ -107,7 +107,8 @@ class ArticleViewSet(
         return ARTICLE_ROWS[not sees_unpublished(self.request.user)].all()
 
     def paginate_queryset(self, queryset):
-        # Unfiltered, a first page comes from queries prepared once per process.
+        # Without a parameter ArticleFilterBackend would filter on, a first page comes from
+        # queries prepared once per process.
         first_pages = None
         if not self.request.query_params.keys() & ArticleFilter.base_filters.keys():
             first_pages = FIRST_PAGES[not sees_unpublished(self.request.user)]
