@@ -206,6 +206,7 @@ class Report:
     image: str  # image_key() of its lead image (what Article.story_image keeps)
     title_total: float = 0.0
     text_total: float = 0.0
+    telling: tuple[tuple[str, float], ...] = ()  # title words of weight TELLING or more
 
     @classmethod
     def of(cls, title: str, excerpt: str, published_at, urls: list[str], image: str):
@@ -222,6 +223,7 @@ class Report:
             image,
             sum(title_weights.values()),
             sum(text.values()),
+            tuple((word, weight) for word, weight in title_weights.items() if weight >= TELLING),
         )
 
 
@@ -274,6 +276,5 @@ def blocking_keys(report: Report, *periods: int) -> Iterator[Key]:
     for near in periods:
         if report.image:
             yield Key("image", period + near, report.image)
-        for word, weight in report.title.items():
-            if weight >= TELLING:
-                yield Key("word", period + near, word, weight)
+        for word, weight in report.telling:
+            yield Key("word", period + near, word, weight)

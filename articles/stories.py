@@ -110,12 +110,12 @@ def assign(batch: list[Incoming]) -> Plan:
     if not batch:
         return Plan({})
     candidates = _candidates(batch)
-    pinned_stories = set(
-        Story.objects.filter(
-            pk__in={c.story_id for c in candidates} | {i.story_id for i in batch if i.story_id},
-            pinned=True,
-        ).values_list("pk", flat=True)
-    )
+    updated_stories = {item.story_id for item in batch if item.story_id}
+    pinned_stories = {c.story_id for c in candidates if c.pinned}
+    if updated_stories:
+        pinned_stories |= set(
+            Story.objects.filter(pk__in=updated_stories, pinned=True).values_list("pk", flat=True)
+        )
     groups = _Groups()
     for item in batch:
         groups.add(("new", item.key))
@@ -167,27 +167,28 @@ def assign(batch: list[Incoming]) -> Plan:
 @dataclass(slots=True)
 class _Candidate:
     story_id: int
+    pinned: bool  # its story's
     report: Report
 
 
 def _candidates(batch: list[Incoming]) -> list[_Candidate]:
     """Grouped articles that may report the same news as one of the batch: those with one of
     its URLs, and those published within WINDOW of one of it."""
-    ids = [item.article_id for item in batch if item.article_id]
+    ids = {item.article_id for item in batch if item.article_id}
     urls = set().union(*(item.report.urls for item in batch))
     spans = _spans([item.report.published_at for item in batch if item.report.published_at])
     near = [Q(story_url__in=urls)] if urls else []
     near += [Q(published_at__range=span) for span in spans]
     if not near:
         return []
-    rows = (
-        Article.objects.filter(reduce(or_, near), story__isnull=False)
-        .exclude(pk__in=ids)
-        .values_list("story_id", "title", "excerpt", "published_at", "story_url", "story_image")
-    )
+    rows = Article.objects.filter(reduce(or_, near), story__isnull=False).values_list(
+        "pk", "story_id", "story__pinned", "title", "excerpt", "published_at", "story_url",
+        "story_image",
+    )  # fmt: skip
     return [
-        _Candidate(story, Report.of(title, excerpt, published_at, [url], image))
-        for story, title, excerpt, published_at, url, image in rows
+        _Candidate(story, pinned, Report.of(title, excerpt, published_at, [url], image))
+        for pk, story, pinned, title, excerpt, published_at, url, image in rows
+        if pk not in ids  # the batch's own (updated) articles
     ]
 
 
@@ -204,24 +205,25 @@ def _spans(times: list[datetime]) -> list[tuple[datetime, datetime]]:
 
 def _pairs(batch: list[Incoming], candidates: list[_Candidate]):
     """(incoming, incoming or candidate) pairs that report the same news. Only pairs that
-    could are compared: those that share a URL, or, close in time, a photo or two telling
-    title words (see matching.blocking_keys)."""
-    index = defaultdict(list)
-    for other in [*batch, *candidates]:
+    could are compared: those that share a URL, a photo or a rare-indeed title word, or
+    two telling title words, close in time (see matching.blocking_keys)."""
+    others: list[Incoming | _Candidate] = [*batch, *candidates]
+    index = defaultdict(list)  # key: positions in `others`
+    for position, other in enumerate(others):
         for key in blocking_keys(other.report, 0):
-            index[key].append(other)
-    for item in batch:
-        near, shared, rarest = {}, Counter(), Counter()
+            index[key].append(position)
+    for position, item in enumerate(batch):
+        compare, telling = set(), Counter()
         for key in blocking_keys(item.report, -1, 0, 1):
-            for other in index[key]:
-                near[id(other)] = other
-                shared[id(other)] += 1
-                rarest[id(other)] = max(rarest[id(other)], key.weight)
-        for ident, other in near.items():
-            if other is item or (shared[ident] < 2 and rarest[ident] < RARE_INDEED):
-                continue
-            if same_news(item.report, other.report):
-                yield item, other
+            if key.weight >= RARE_INDEED:  # URLs and photos too
+                compare.update(index[key])
+            else:
+                telling.update(index[key])  # counted in C: a busy week's lists are long
+        compare.update(other for other, shared in telling.items() if shared >= 2)
+        compare.discard(position)
+        for other in compare:
+            if same_news(item.report, others[other].report):
+                yield item, others[other]
 
 
 # ---------------------------------------------------------------------------------------
