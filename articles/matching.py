@@ -23,10 +23,8 @@ import hashlib
 import math
 import re
 import unicodedata
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import NamedTuple
 from urllib.parse import parse_qsl, unquote, urlencode, urlsplit
 
 import tldextract
@@ -178,7 +176,7 @@ def _english() -> dict[str, float]:
     return wordfreq.get_frequency_dict("en", wordlist="small")
 
 
-def similarity(a: Weights, b: Weights, a_total: float, b_total: float) -> float:
+def similarity(a: Weights, a_total: float, b: Weights, b_total: float) -> float:
     """The weight of the words two texts share, over the geometric mean of their total
     weights: 1 for the same words, 0 for none in common (a cosine of sorts)."""
     total = math.sqrt(a_total * b_total)
@@ -200,31 +198,38 @@ class Report:
 
     published_at: datetime | None
     title: Weights
-    text: Weights  # title and excerpt
+    excerpt: str
     url: str  # url_key() of its canonical URL (what Article.story_url keeps)
     urls: frozenset[str]  # url_key() of each of its URLs
     image: str  # image_key() of its lead image (what Article.story_image keeps)
     title_total: float = 0.0
-    text_total: float = 0.0
     telling: tuple[tuple[str, float], ...] = ()  # title words of weight TELLING or more
+    # The title's and the excerpt's words, made when first compared: most articles never
+    # are (see `text()`).
+    _text: tuple[Weights, float] | None = None
 
     @classmethod
     def of(cls, title: str, excerpt: str, published_at, urls: list[str], image: str):
         """From the fingerprints: `urls` are url_key()s, the canonical one first."""
         title_weights = weights(OUTLET_SUFFIX.sub("", title))
-        text = {**weights(excerpt), **title_weights} if excerpt else title_weights
         urls = [url for url in urls if url]
         return cls(
             published_at,
             title_weights,
-            text,
+            excerpt,
             urls[0] if urls else "",
             frozenset(urls),
             image,
             sum(title_weights.values()),
-            sum(text.values()),
             tuple((word, weight) for word, weight in title_weights.items() if weight >= TELLING),
         )
+
+    def text(self) -> tuple[Weights, float]:
+        """The words of title and excerpt, and their total weight."""
+        if self._text is None:
+            text = {**weights(self.excerpt), **self.title} if self.excerpt else self.title
+            self._text = (text, sum(text.values()))
+        return self._text
 
 
 def report(
@@ -243,10 +248,9 @@ def same_news(a: Report, b: Report) -> bool:
         return False
     if a.image and a.image == b.image:
         return True
-    return (
-        similarity(a.title, b.title, a.title_total, b.title_total) >= SIMILARITY
-        or similarity(a.text, b.text, a.text_total, b.text_total) >= SIMILARITY
-    )
+    if similarity(a.title, a.title_total, b.title, b.title_total) >= SIMILARITY:
+        return True
+    return similarity(*a.text(), *b.text()) >= SIMILARITY
 
 
 # Title words at least this telling (see `weights`) put two articles up for comparison when
@@ -258,23 +262,19 @@ TELLING = 2.5
 RARE_INDEED = 4.0
 
 
-class Key(NamedTuple):
-    kind: str  # "url", "image" or "word"
-    period: int | None  # of WINDOW's length since the epoch; None for a URL (any time)
-    value: str
-    weight: float = RARE  # a word's; what a URL or a photo shares counts as the rarest
-
-
-def blocking_keys(report: Report, *periods: int) -> Iterator[Key]:
-    """What two articles must share to be compared: a URL, or, in the same period of
-    WINDOW (or, looking up, a neighbouring one), a photo or telling title words."""
-    for url in report.urls:
-        yield Key("url", None, url)
+def blocking_keys(report: Report, *periods: int) -> tuple[list, list]:
+    """What two articles must share to be compared, as two lists of keys: what is enough
+    alone (a URL; or, in the same period of WINDOW's length, a photo or a rare-indeed title
+    word), and telling title words (of which two are needed). Looking up, `periods` are the
+    article's own (0) and its neighbours (-1, 1); indexed, its own only."""
+    alone: list[tuple] = [("url", url) for url in report.urls]
+    telling: list[tuple] = []
     if report.published_at is None:
-        return
+        return alone, telling
     period = int(report.published_at.timestamp() // WINDOW.total_seconds())
     for near in periods:
         if report.image:
-            yield Key("image", period + near, report.image)
+            alone.append((period + near, "image", report.image))
         for word, weight in report.telling:
-            yield Key("word", period + near, word, weight)
+            (alone if weight >= RARE_INDEED else telling).append((period + near, word))
+    return alone, telling

@@ -25,7 +25,7 @@ from datetime import UTC, datetime
 from functools import reduce
 from operator import or_
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import (
     Aggregate,
     CharField,
@@ -40,7 +40,7 @@ from django.db.models.functions import Coalesce, Concat, NullIf
 from django.utils import timezone
 
 from .cache import content_changed
-from .matching import RARE_INDEED, WINDOW, Report, blocking_keys, report, same_news
+from .matching import WINDOW, Report, blocking_keys, report, same_news
 from .models import Article, EditorialChange, Image, Story
 
 STORY = Article.EditorialField.STORY.value
@@ -156,12 +156,35 @@ def assign(batch: list[Incoming]) -> Plan:
             plan.touched |= moved
         plan.touched.add(target)
         plan.story_ids.update(dict.fromkeys(keys, target))
-    created = Story.objects.bulk_create([Story() for _ in new_roots])
-    for root, story in zip(new_roots, created, strict=True):
-        plan.story_ids.update(dict.fromkeys(members[root], story.pk))
+    for root, story in zip(new_roots, new_stories(len(new_roots)), strict=True):
+        plan.story_ids.update(dict.fromkeys(members[root], story))
         if len(members[root]) > 1:
-            plan.touched.add(story.pk)
+            plan.touched.add(story)
     return plan
+
+
+def new_stories(count: int) -> list[int]:
+    """The ids of `count` new stories. Most articles of a batch start one, so this is a
+    multi-row INSERT ... RETURNING of plain values: bulk_create's model instances cost a
+    fifth of grouping's time (profiled)."""
+    if not count:
+        return []
+    if not connection.features.can_return_rows_from_bulk_insert:
+        return [story.pk for story in Story.objects.bulk_create([Story() for _ in range(count)])]
+    ops = connection.ops
+    now = ops.adapt_datetimefield_value(timezone.now())
+    head = "INSERT INTO {} ({}, {}) VALUES ".format(
+        *map(ops.quote_name, (Story._meta.db_table, "created_at", "pinned"))
+    )
+    ids = []
+    with connection.cursor() as cursor:
+        for start in range(0, count, 10_000):  # 20,000 values: within SQLite's limit
+            rows = min(10_000, count - start)
+            cursor.execute(
+                head + ", ".join(["(%s, %s)"] * rows) + " RETURNING id", [now, False] * rows
+            )
+            ids += [pk for (pk,) in cursor.fetchall()]
+    return ids
 
 
 @dataclass(slots=True)
@@ -210,16 +233,16 @@ def _pairs(batch: list[Incoming], candidates: list[_Candidate]):
     others: list[Incoming | _Candidate] = [*batch, *candidates]
     index = defaultdict(list)  # key: positions in `others`
     for position, other in enumerate(others):
-        for key in blocking_keys(other.report, 0):
+        alone, telling = blocking_keys(other.report, 0)
+        for key in alone + telling:
             index[key].append(position)
     for position, item in enumerate(batch):
-        compare, telling = set(), Counter()
-        for key in blocking_keys(item.report, -1, 0, 1):
-            if key.weight >= RARE_INDEED:  # URLs and photos too
-                compare.update(index[key])
-            else:
-                telling.update(index[key])  # counted in C: a busy week's lists are long
-        compare.update(other for other, shared in telling.items() if shared >= 2)
+        alone, telling = blocking_keys(item.report, -1, 0, 1)
+        compare = {other for key in alone for other in index.get(key, ())}
+        shared = Counter()
+        for key in telling:
+            shared.update(index.get(key, ()))  # counted in C: a busy week's lists are long
+        compare.update(other for other, count in shared.items() if count >= 2)
         compare.discard(position)
         for other in compare:
             if same_news(item.report, others[other].report):
