@@ -346,12 +346,23 @@ def test_home_and_topic_pages_show_each_story_once_with_its_other_coverage(clien
     )
 
 
-def test_unpublished_coverage_is_never_shown(client):
+def test_unpublished_coverage_is_never_shown(client, django_capture_on_commit_callbacks):
     lead = covered_story("Chips shortage", others=1)
-    Article.objects.filter(title="Chips shortage, again 0").update(is_published=False)
+    held = Article.objects.get(title="Chips shortage, again 0")
+    # Published, the copy shows everywhere its lead does ...
+    for url in ("/", lead.get_absolute_url(), f"/api/v1/articles/{lead.slug}/"):
+        assert held.slug in client.get(url).content.decode(), url
+    # ... held back by an editor, nowhere (and no cached page remembers it).
+    with django_capture_on_commit_callbacks(execute=True):
+        decide(
+            Article.objects.filter(pk=held.pk),
+            {"is_published": False},
+            user=EditorFactory(),
+            via="api",
+        )
     for url in ("/", lead.get_absolute_url(), f"/api/v1/articles/{lead.slug}/"):
         body = client.get(url).content.decode()
-        assert "Also covered by" not in body and "again-0" not in body
+        assert "Also covered by" not in body and held.slug not in body, url
 
 
 @pytest.mark.parametrize("count", [1, 20])
