@@ -16,9 +16,9 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from . import stories  # a module import: stories uses this module's locked() too
 from .cache import content_changed
 from .models import EDITOR_MAX_QUALITY, VALUE_FIELDS, Article, EditorialChange
-from .stories import refresh_leads
 
 EDITORIAL_FIELDS = frozenset(VALUE_FIELDS)
 
@@ -51,6 +51,32 @@ def clean_values(values: Mapping[str, object]) -> dict[str, object]:
     return cleaned
 
 
+def locked(articles: QuerySet[Article]) -> QuerySet[Article]:
+    """`articles`, locked until the transaction ends (on PostgreSQL; SQLite's writer holds
+    the database). By primary key, so that the caller's joins (an admin list's) never reach
+    FOR UPDATE, and only the articles' own rows are locked."""
+    return (
+        Article.objects.filter(pk__in=articles.values("pk"))
+        .select_for_update(of=("self",))
+        .order_by("pk")
+    )
+
+
+def record(article_id, field, old, new, user, via, reason, at) -> EditorialChange:
+    """One entry of the editorial history (not saved yet)."""
+    return EditorialChange(
+        article_id=article_id,
+        field=field,
+        old_value=old,
+        new_value=new,
+        user=user,
+        username=user.get_username(),
+        via=via,
+        reason=reason[:500],
+        changed_at=at,
+    )
+
+
 @transaction.atomic
 def decide(
     articles: QuerySet[Article],
@@ -73,13 +99,7 @@ def decide(
         return []
     now = timezone.now()
     changed_articles, changes = [], []
-    # By primary key, so that the caller's joins (an admin list's) never reach FOR UPDATE.
-    rows = (
-        Article.objects.filter(pk__in=articles.values("pk"))
-        .select_for_update()
-        .order_by("pk")
-        .only("pk", "editor_fields", "story_id", *values)
-    )
+    rows = locked(articles).only("pk", "editor_fields", "story_id", *values)
     for article in rows:
         marked = set(article.editor_fields)
         # A field is recorded when its value changes, and also when an editor first
@@ -93,17 +113,7 @@ def decide(
         if not decided:
             continue
         changes += [
-            EditorialChange(
-                article_id=article.pk,
-                field=field,
-                old_value=getattr(article, field),
-                new_value=value,
-                user=user,
-                username=user.get_username(),
-                via=via,
-                reason=reason[:500],
-                changed_at=now,
-            )
+            record(article.pk, field, getattr(article, field), value, user, via, reason, now)
             for field, value in decided.items()
         ]
         for field, value in decided.items():
@@ -117,6 +127,6 @@ def decide(
         )
         EditorialChange.objects.bulk_create(changes, batch_size=500)
         # Publishing, holding back or re-scoring an article can change its story's lead.
-        refresh_leads(article.story_id for article in changed_articles)
+        stories.refresh_leads(article.story_id for article in changed_articles)
         content_changed()  # bulk_update sends no signal
     return changes

@@ -39,6 +39,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce, Concat, NullIf
 from django.utils import timezone
 
+from . import editorial  # a module import: editorial uses refresh_leads() too
 from .cache import content_changed
 from .matching import WINDOW, Report, blocking_keys, report, same_news
 from .models import Article, EditorialChange, Image, Story
@@ -378,13 +379,8 @@ def _sizes(rows: list[Article]) -> dict[int, int]:
 
 
 def _locked(articles: QuerySet[Article]) -> list[Article]:
-    # By primary key, so that the caller's joins (an admin list's) never reach FOR UPDATE.
     return list(
-        Article.objects.filter(pk__in=articles.values("pk"))
-        .select_for_update(of=("self",))  # the articles' rows, not their stories'
-        .order_by("pk")
-        .select_related("story")
-        .only("pk", "editor_fields", "story")
+        editorial.locked(articles).select_related("story").only("pk", "editor_fields", "story")
     )
 
 
@@ -401,17 +397,7 @@ def _move(rows: list[Article], targets: dict[int, Story], *, user, via, reason: 
         if article.story_id == story.pk and STORY in article.editor_fields:
             continue
         changes.append(
-            EditorialChange(
-                article_id=article.pk,
-                field=STORY,
-                old_value=article.story_id,
-                new_value=story.pk,
-                user=user,
-                username=user.get_username(),
-                via=via,
-                reason=reason[:500],
-                changed_at=now,
-            )
+            editorial.record(article.pk, STORY, article.story_id, story.pk, user, via, reason, now)
         )
         touched |= {article.story_id, story.pk}
         article.story = story
