@@ -390,3 +390,10 @@ def test_api_gives_each_article_its_story_and_collapses_stories(client):
     collapsed = client.get("/api/v1/articles/", {"collapse": "story"}).json()["results"]
     assert [item["slug"] for item in collapsed] == [lead.slug]
     assert client.get("/api/v1/articles/", {"collapse": "nonsense"}).status_code == 400
+
+
+def test_new_stories_are_made_in_one_statement(django_assert_num_queries):
+    with django_assert_num_queries(1):
+        made = stories.new_stories(3)
+    assert len(set(made)) == 3
+    assert set(Story.objects.filter(pk__in=made).values_list("pinned", flat=True)) == {False}
