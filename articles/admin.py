@@ -121,19 +121,6 @@ class RelatedItemInline(ReadOnlyInline):
         )
 
 
-def story_size():
-    """How many articles each row's story has, counted on the story's index for the page's
-    rows only."""
-    members = (
-        Article.objects.filter(story=OuterRef("story"))
-        .order_by()
-        .values("story")
-        .annotate(n=Count("pk"))
-        .values("n")
-    )
-    return Coalesce(Subquery(members), 1)
-
-
 def topic_links():
     # Ordered by the column, not the relation, so the prefetch does not join the article.
     return ArticleTopic.objects.select_related("topic").order_by("article_id", "position")
@@ -264,7 +251,8 @@ class ArticleAdmin(admin.ModelAdmin):
             super()
             .get_queryset(request)
             .prefetch_related(Prefetch("article_topics", topic_links()))
-            .annotate(story_size=story_size())
+            # How many articles the row's story has: the row's own among them.
+            .annotate(story_size=article_count("story", of="story"))
         )
 
     def get_changelist_form(self, request, **kwargs):
@@ -455,11 +443,12 @@ class ArticleAdmin(admin.ModelAdmin):
         return format_html('<pre class="desk-json">{}</pre>', text)
 
 
-def article_count(relation: str, condition: Q | None = None):
+def article_count(relation: str, condition: Q | None = None, *, of: str = "pk"):
     """Articles of each row counted in a correlated subquery, on the foreign key's index:
-    computed only for the rows of the page, instead of grouping the whole article table."""
-    through = Article.objects if relation == "provider" else ArticleTopic.objects
-    rows = through.filter(**{relation: OuterRef("pk")}).order_by()
+    computed only for the rows of the page, instead of grouping the whole article table.
+    `of` names what of the row the relation points at: the row itself, or its story."""
+    through = ArticleTopic.objects if relation == "topic" else Article.objects
+    rows = through.filter(**{relation: OuterRef(of)}).order_by()
     if condition is not None:
         rows = rows.filter(condition)
     counted = rows.values(relation).annotate(n=Count("pk")).values("n")
