@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import itertools
 import math
 import re
 import unicodedata
@@ -62,6 +63,24 @@ def _tracking(name: str) -> bool:
     return name in TRACKING_PARAMETERS or name.startswith(TRACKING_PREFIXES)
 
 
+# A query of plain names and values, which neither parse_qsl() nor urlencode() changes.
+_PLAIN_QUERY = re.compile(r"[\w.~-]*(?:=[\w.~-]*)?(?:&[\w.~-]*(?:=[\w.~-]*)?)*", re.ASCII)
+
+
+def _query(query: str) -> str:
+    """The query without tracking parameters, its parameters in order, as
+    urlencode(sorted(parse_qsl(query))) writes it."""
+    if not _PLAIN_QUERY.fullmatch(query):
+        pairs = parse_qsl(query, keep_blank_values=True)
+        return urlencode(sorted(pair for pair in pairs if not _tracking(pair[0].lower())))
+    # The same, by hand: parsing and encoding were half of url_key's time (profiled), and
+    # stored keys (Article.story_url) must not change.
+    pairs = [(*pair.split("=", 1), "")[:2] for pair in query.split("&") if pair]
+    return "&".join(
+        f"{name}={value}" for name, value in sorted(pairs) if not _tracking(name.lower())
+    )
+
+
 @functools.lru_cache(maxsize=10_000)
 def _publisher(host: str) -> str:
     """The host without its public suffix and alias labels: the suffix is left out, so a
@@ -85,13 +104,7 @@ def url_key(url: str) -> str:
         host, path = amp_cache["host"].lower(), amp_cache["path"] or "/"
     publisher = _publisher(host)
     path = AMP_IN_PATH.sub("", unquote(path)).rstrip("/").lower()
-    query = sorted(
-        (name, value)
-        for name, value in parse_qsl(parts.query, keep_blank_values=True)
-        if name.lower() not in TRACKING_PARAMETERS
-        and not name.lower().startswith(TRACKING_PREFIXES)
-    )
-    normalised = f"{publisher}{path}?{urlencode(query)}"
+    normalised = f"{publisher}{path}?{_query(parts.query) if parts.query else ''}"
     return hashlib.sha1(normalised.encode()).hexdigest()
 
 
@@ -262,19 +275,19 @@ TELLING = 2.5
 RARE_INDEED = 4.0
 
 
-def blocking_keys(report: Report, *periods: int) -> tuple[list, list]:
-    """What two articles must share to be compared, as two lists of keys: what is enough
-    alone (a URL; or, in the same period of WINDOW's length, a photo or a rare-indeed title
-    word), and telling title words (of which two are needed). Looking up, `periods` are the
-    article's own (0) and its neighbours (-1, 1); indexed, its own only."""
-    alone: list[tuple] = [("url", url) for url in report.urls]
-    telling: list[tuple] = []
+def blocking_keys(report: Report) -> tuple[list[str], list, int | None]:
+    """What two articles must share to be compared, any one of it: a URL, at any time; or,
+    in neighbouring periods of WINDOW's length, a photo, a rare-indeed title word or a pair
+    of telling title words. Returned as (URL keys, the other keys, the report's period)."""
+    urls = ["url:" + url for url in report.urls]
     if report.published_at is None:
-        return alone, telling
-    period = int(report.published_at.timestamp() // WINDOW.total_seconds())
-    for near in periods:
-        if report.image:
-            alone.append((period + near, "image", report.image))
-        for word, weight in report.telling:
-            (alone if weight >= RARE_INDEED else telling).append((period + near, word))
-    return alone, telling
+        return urls, [], None
+    period = int(report.published_at.timestamp() // _WINDOW_SECONDS)
+    rare = [word for word, weight in report.telling if weight >= RARE_INDEED]
+    telling = sorted(word for word, weight in report.telling if weight < RARE_INDEED)
+    # Words have no colon, so neither a URL's nor a photo's key is ever a word.
+    photo = ["image:" + report.image] if report.image else []
+    return urls, [*photo, *rare, *itertools.combinations(telling, 2)], period
+
+
+_WINDOW_SECONDS = WINDOW.total_seconds()

@@ -18,7 +18,7 @@ then the newest (`Article.is_story_lead`, kept by `refresh_leads`).
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
+from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -213,24 +213,26 @@ def _spans(times: list[datetime]) -> list[tuple[datetime, datetime]]:
 
 def _pairs(batch: list[Incoming], candidates: list[_Candidate]):
     """(incoming, incoming or candidate) pairs that report the same news. Only pairs that
-    could are compared: those that share a URL, a photo or a rare-indeed title word, or
-    two telling title words, close in time (see matching.blocking_keys)."""
+    could are compared: those that share a URL, or, in the same or neighbouring periods, a
+    photo, a rare-indeed title word or two telling title words (matching.blocking_keys)."""
     others: list[Incoming | _Candidate] = [*batch, *candidates]
+    keys = [blocking_keys(other.report) for other in others]
     index = defaultdict(list)  # key: positions in `others`
-    for position, other in enumerate(others):
-        alone, telling = blocking_keys(other.report, 0)
-        for key in alone + telling:
+    for position, (urls, timed, period) in enumerate(keys):
+        for key in urls:
             index[key].append(position)
+        if period is not None:
+            # Filed under its neighbours' periods too, so one look-up in its own finds it.
+            for near in (period - 1, period, period + 1):
+                for key in timed:
+                    index[near, key].append(position)
     for position, item in enumerate(batch):
-        alone, telling = blocking_keys(item.report, -1, 0, 1)
-        compare = {other for key in alone for other in index.get(key, ())}
-        shared = Counter()
-        for key in telling:
-            shared.update(index.get(key, ()))  # counted in C: a busy week's lists are long
-        compare.update(other for other, count in shared.items() if count >= 2)
-        compare.discard(position)
+        urls, timed, period = keys[position]
+        compare = {other for key in urls for other in index[key]}
+        compare.update(other for key in timed for other in index[period, key])
+        # Grouping is symmetric: two incoming articles are compared once, by the first.
         for other in compare:
-            if same_news(item.report, others[other].report):
+            if other > position and same_news(item.report, others[other].report):
                 yield item, others[other]
 
 

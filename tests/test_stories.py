@@ -3,12 +3,15 @@
 from datetime import UTC, datetime, timedelta
 from itertools import combinations
 from pathlib import Path
+from urllib.parse import parse_qsl, urlencode
 
 import pytest
 import yaml
 from django.core.management import call_command
 from django.db import transaction
 from django.utils import timezone
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from articles import matching, stories
 from articles.editorial import decide
@@ -126,6 +129,15 @@ def test_url_variants_of_one_article_have_one_key(variant):
 )
 def test_different_articles_have_different_url_keys(other):
     assert matching.url_key(other) != matching.url_key("https://www.wired.com/story/ai-pennies/")
+
+
+@given(st.text(alphabet="ab1Z=&-._~%+; é", max_size=16))
+@settings(max_examples=500, deadline=None)
+def test_queries_are_normalised_as_parse_qsl_and_urlencode_would(query):
+    """Plain queries take a short cut; stored keys (Article.story_url) must not change."""
+    pairs = parse_qsl(query, keep_blank_values=True)
+    kept = sorted(pair for pair in pairs if not matching._tracking(pair[0].lower()))
+    assert matching._query(query) == urlencode(kept)
 
 
 def test_an_image_is_recognised_by_its_file_name_whatever_its_host_and_size():
