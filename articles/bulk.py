@@ -1,5 +1,7 @@
 """Rows written many per statement, without model instances, for imports' hot paths."""
 
+import functools
+
 from django.db import connection
 
 # Values in one INSERT statement: under SQLite's limit of 32,766 and PostgreSQL's of 65,535.
@@ -24,13 +26,17 @@ def insert_rows(model, rows: list[dict], *, returning: bool = False) -> list:
     ops = connection.ops  # looked up once: `connection` is a proxy with a cost per access
     empty_json = {"{}": ops.adapt_json_value({}, None), "[]": ops.adapt_json_value([], None)}
     adapters = {
-        "DateTimeField": ops.adapt_datetimefield_value,
+        # A column often holds one time in every row (a batch's `now`): adapt it once.
+        "DateTimeField": lambda: functools.lru_cache(maxsize=1)(ops.adapt_datetimefield_value),
         # Most extras are empty; adapt those once.
-        "JSONField": lambda value: (
-            ops.adapt_json_value(value, None) if value else empty_json[repr(value)]
+        "JSONField": lambda: (
+            lambda value: ops.adapt_json_value(value, None) if value else empty_json[repr(value)]
         ),
     }
-    adapt = [adapters.get(field.get_internal_type()) for field in fields]
+    adapt = [
+        adapters[kind]() if (kind := field.get_internal_type()) in adapters else None
+        for field in fields
+    ]
     quote = ops.quote_name
     head = "INSERT INTO {} ({}) VALUES ".format(
         quote(model._meta.db_table), ", ".join(quote(field.column) for field in fields)
