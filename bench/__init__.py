@@ -10,6 +10,8 @@ def setup_django(database) -> None:
     os.environ["DJANGO_DEBUG"] = "0"
     os.environ.setdefault("DJANGO_SECRET_KEY", "bench-only-" + "x" * 40)
     os.environ.pop("REDIS_URL", None)
+    # Plain HTTP on loopback, with no proxy in front: production's redirect to HTTPS is off.
+    os.environ["DJANGO_SECURE_SSL_REDIRECT"] = "0"
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "newsroom.settings")
     import django
 

@@ -5,7 +5,11 @@ under var/, a local-memory cache. Production sets DJANGO_DEBUG=0 and must then g
 DJANGO_SECRET_KEY; see .env.example and the README.
 """
 
+import base64
+import hashlib
 import os
+import re
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -55,6 +59,83 @@ if not SECRET_KEY:
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]" if DEBUG else "")
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS")
 
+
+def env_proxy_ssl_header(name: str) -> tuple[str, str] | None:
+    """The request header by which a TLS-terminating proxy says the client used HTTPS, as
+    SECURE_PROXY_SSL_HEADER wants it: ("HTTP_X_FORWARDED_PROTO", "https"). Either spelling
+    of the header is accepted (X-Forwarded-Proto or HTTP_X_FORWARDED_PROTO)."""
+    value = os.environ.get(name, "").strip()
+    if not value:
+        return None
+    if not re.fullmatch(r"[A-Za-z0-9_-]+", value):
+        raise ImproperlyConfigured(
+            f"{name}={value!r}: give the header's name, e.g. HTTP_X_FORWARDED_PROTO."
+        )
+    meta = value.upper().replace("-", "_")
+    if not meta.startswith("HTTP_"):
+        meta = "HTTP_" + meta
+    return (meta, "https")
+
+
+# HTTPS. Development and the tests serve plain HTTP on 127.0.0.1 (debug on: all of this off);
+# production answers over HTTPS only, normally behind a proxy that terminates TLS.
+# Only trust the proxy's header when the proxy sets it on every request and strips a
+# client's own: otherwise any client could claim HTTPS. Without it, behind such a proxy,
+# every request looks like plain HTTP and the redirect below would loop.
+SECURE_PROXY_SSL_HEADER = env_proxy_ssl_header("DJANGO_SECURE_PROXY_SSL_HEADER")
+SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", not DEBUG)
+# A load balancer checks app servers over plain HTTP: /healthz must answer it, not redirect.
+# (Patterns are matched against the path without its leading slash.)
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+# Browsers remember to use HTTPS only (a year, Django's deploy check's recommendation).
+# includeSubDomains and preload are on with it; a domain whose subdomains are not all HTTPS
+# yet, or that is not meant for browsers' built-in preload lists, switches them off.
+SECURE_HSTS_SECONDS = env_int("DJANGO_SECURE_HSTS_SECONDS", 0 if DEBUG else 365 * 24 * 3600)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("DJANGO_SECURE_HSTS_INCLUDE_SUBDOMAINS", not DEBUG)
+SECURE_HSTS_PRELOAD = env_bool("DJANGO_SECURE_HSTS_PRELOAD", not DEBUG)
+# Session and CSRF cookies only travel over HTTPS in production (debug serves plain HTTP).
+SESSION_COOKIE_SECURE = not DEBUG
+CSRF_COOKIE_SECURE = not DEBUG
+# Headers on every response, debug or not (SecurityMiddleware, XFrameOptionsMiddleware).
+SECURE_CONTENT_TYPE_NOSNIFF = True  # no guessing a script out of a text file
+# Publishers see that readers came from us (our origin), never which page or search did.
+SECURE_REFERRER_POLICY = "strict-origin-when-cross-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"  # no page of ours is ever framed (CSP frame-ancestors says it too)
+
+# Content-Security-Policy of every response (newsroom/security.py). No 'unsafe-inline'
+# and no 'unsafe-eval': our pages' scripts and styles are files under /static/ only, so an
+# injected <script> or style="" would not run. JSON-LD (<script type="application/ld+json">)
+# is data the browser never executes, which script-src does not govern. Article images come
+# from the publishers' hosts, hence img-src https: (data: for the small inline SVG icons of
+# the admin's and Swagger UI's stylesheets).
+NEWSROOM_CSP = {
+    "default-src": ["'self'"],
+    "script-src": ["'self'"],
+    "style-src": ["'self'"],
+    "img-src": ["'self'", "https:", "data:"],
+    "object-src": ["'none'"],
+    "base-uri": ["'self'"],
+    "frame-ancestors": ["'none'"],
+    "form-action": ["'self'"],
+}
+
+
+def csp_hash(text: str) -> str:
+    """A CSP source allowing exactly this inline text (a style attribute's value)."""
+    digest = base64.b64encode(hashlib.sha256(text.encode()).digest()).decode()
+    return f"'sha256-{digest}'"
+
+
+# Sources a path (by prefix) adds to the policy above, for pages whose markup is a
+# library's; the first prefix that matches wins. The admin needs nothing (Django 5.2's is
+# clean), nor do the API docs (templates/drf_spectacular/). DRF's browsable API writes one
+# style attribute, on its Filters button: that exact declaration is allowed there, by its
+# hash ('unsafe-hashes' is what lets a hash match an attribute; no other value can match).
+NEWSROOM_CSP_PATHS = {
+    "/api/": {"style-src-attr": ["'unsafe-hashes'", csp_hash("float: right; margin-right: 10px")]},
+}
+
 INSTALLED_APPS = [
     "django.contrib.admin",
     "django.contrib.auth",
@@ -69,6 +150,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",  # Swagger UI's files, served from our own static files
     "corsheaders",
+    "axes",  # failed sign-ins, and lock-outs (AccessAttempt, in the admin for superusers)
     "articles",
 ]
 
@@ -77,6 +159,7 @@ MIDDLEWARE = [
     # and served before the rest of the stack. See articles/cache.py.
     "articles.cache.PageCacheMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "newsroom.security.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     # Before anything that may answer: CORS headers go on every API response, errors too.
@@ -89,6 +172,8 @@ MIDDLEWARE = [
     # Django's, building the message storage only when a message is added or read.
     "newsroom.middleware.LazyMessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last (django-axes): turns a sign-in refused for too many failures into a 429 page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "newsroom.urls"
@@ -206,6 +291,9 @@ SPECTACULAR_SETTINGS = {
     # Swagger UI from our own static files (drf-spectacular-sidecar), never a CDN.
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    # No badge from validator.swagger.io: it would hand our schema's address to a third
+    # party on every visit (the CSP's img-src https: would let it).
+    "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     "POSTPROCESSING_HOOKS": [
@@ -217,6 +305,27 @@ SPECTACULAR_SETTINGS = {
 # CORS for the API only, and only for the origins an operator lists (none by default).
 CORS_ALLOWED_ORIGINS = env_list("NEWSROOM_CORS_ALLOWED_ORIGINS")
 CORS_URLS_REGEX = r"^/api/.*$"
+
+# Sign-in rate limit (django-axes): after NEWSROOM_LOGIN_FAILURE_LIMIT wrong passwords for
+# one username from one address, that username is refused from that address, right password
+# or not, for NEWSROOM_LOGIN_LOCKOUT_MINUTES (429 and a page saying so). By username and
+# address together, so that nobody can lock an editor out from elsewhere. Failures are kept
+# in the database, which every app server shares.
+AUTHENTICATION_BACKENDS = [
+    # First: refuses a locked-out sign-in before the password is even checked.
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = env_int("NEWSROOM_LOGIN_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("NEWSROOM_LOGIN_LOCKOUT_MINUTES", 15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+# The client's address as the API throttle takes it (NEWSROOM_NUM_PROXIES): with no proxy,
+# the connection's own, so a forged X-Forwarded-For cannot make a fresh address per try.
+AXES_CLIENT_IP_CALLABLE = "newsroom.security.client_address"
+AXES_LOCKOUT_CALLABLE = "newsroom.security.locked_out"
+AXES_RESET_ON_SUCCESS = True  # an editor who finally types it right starts afresh
+AXES_DISABLE_ACCESS_LOG = True  # failures only: no row per successful sign-in to prune
+AXES_VERBOSE = False  # no banner on every manage.py command; failures are still logged
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
