@@ -25,6 +25,11 @@ FEED_SIZE = 50
 
 # In HTML, "<" opens markup only when an ASCII letter, "/", "!" or "?" follows it.
 _MARKUP_OPEN = re.compile(r"<(?=[A-Za-z/!?])")
+# What XML 1.0 cannot carry: C0 controls but tab, newline and carriage return (with one in
+# any item, Django's feed generator refuses the whole feed: a 500), and U+FFFE and U+FFFF
+# (which it writes, making the feed unreadable). The importer removes them from what it
+# imports; articles imported before it did may still hold them.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 
 def plain_text(value: str) -> str:
@@ -33,7 +38,12 @@ def plain_text(value: str) -> str:
     A space after a "<" that would open a tag or comment keeps it literal text in HTML,
     and changes nothing else (escaping for XML is the feed generator's job).
     """
-    return _MARKUP_OPEN.sub("< ", value)
+    return _MARKUP_OPEN.sub("< ", xml_text(value))
+
+
+def xml_text(value: str) -> str:
+    """`value` without the characters XML 1.0 cannot hold."""
+    return _NOT_XML.sub("", value) if not value.isprintable() else value
 
 
 def feed_items(articles):
@@ -75,7 +85,7 @@ class LatestArticlesFeed(Feed):
 
     def item_description(self, article):
         # The description is HTML to readers: escaping shows the excerpt as the text it is.
-        return escape(article.excerpt) if article.excerpt else None
+        return escape(xml_text(article.excerpt)) if article.excerpt else None
 
     # item_link is Feed's default, get_absolute_url() made absolute; the guid (the Atom id)
     # defaults to that link, so an article keeps one identity in every feed.

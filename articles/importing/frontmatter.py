@@ -139,7 +139,8 @@ class _Builder:
             return node.value if node.tag == STR_TAG else self.scalar(node)
         if depth >= MAX_DEPTH:
             raise DocumentError(
-                f"the YAML nests more than {MAX_DEPTH} levels deep", self.line_of(node)
+                f"the YAML nests more than {MAX_DEPTH} levels deep; flatten it",
+                self.line_of(node),
             )
         if kind is MappingNode and node.tag == MAP_TAG:
             return self.build_mapping(node, depth)
@@ -279,20 +280,21 @@ def _next_fence(rest: str, position: int) -> int | None:
 
 def load_front_matter(front: str) -> LinedDict:
     """Parse the YAML of a front-matter block that starts on line 2 of its file."""
-    if _nesting_indicators(front) > NESTING_SUSPECT:
-        _check_depth(front)
+    may_alias = _ANCHOR.search(front) is not None
+    if may_alias or _nesting_indicators(front) > NESTING_SUSPECT:
+        _check_events(front)
     loader = _Composer(front)
     try:
         node = loader.get_single_node()
     except yaml.MarkedYAMLError as error:
-        raise yaml_error(error) from None
+        raise yaml_error(error, front) from None
     except yaml.reader.ReaderError as error:
         raise reader_error(error, front) from None
     except yaml.YAMLError as error:
         raise DocumentError(f"invalid YAML: {str(error).splitlines()[0]}", 1) from None
     finally:
         loader.dispose()
-    builder = _Builder(line_offset=1, may_alias=_ANCHOR.search(front) is not None)
+    builder = _Builder(line_offset=1, may_alias=may_alias)
     data = None if node is None else builder.build(node)
     if not isinstance(data, LinedDict):
         kind = "nothing" if data is None else f"a {_yaml_kind(data)}"
@@ -303,27 +305,60 @@ def load_front_matter(front: str) -> LinedDict:
 
 
 def reader_error(error: yaml.reader.ReaderError, text: str) -> DocumentError:
-    """A character YAML does not allow (a control character), on its line."""
+    """A character YAML does not allow (a control character, U+FFFE), on its line."""
     line = text[: error.position].count("\n") + 2
+    # libyaml gives the character's code, PyYAML's own reader the character.
+    code = error.character if isinstance(error.character, int) else ord(error.character)
     return DocumentError(
-        f"invalid YAML: the character {error.character!r} is not allowed; remove it", line
+        f"invalid YAML: the unprintable character U+{code:04X} is not allowed; remove it", line
     )
 
 
-def yaml_error(error: yaml.MarkedYAMLError) -> DocumentError:
+def yaml_error(error: yaml.MarkedYAMLError, text: str = "") -> DocumentError:
     """libyaml's message, with the context it gives ("while scanning a quoted scalar")."""
     mark = error.problem_mark or error.context_mark
     problem = error.problem or "syntax error"
+    if problem == "found invalid Unicode character escape code" and mark:
+        lines = text.split("\n")
+        escape = _bad_escape(lines[mark.line] if mark.line < len(lines) else "")
+        if escape:
+            return DocumentError(_BAD_ESCAPE.format(escape=escape), mark.line + 2)
     if error.context and error.context_mark:
         problem += f" ({error.context} that starts on line {error.context_mark.line + 2})"
     return DocumentError(f"invalid YAML: {problem}", mark.line + 2 if mark else 1)
+
+
+# libyaml refuses an escape of a UTF-16 surrogate ("\ud800"), alone or in a pair as JSON
+# writes characters beyond U+FFFF ("\ud83d\ude00"): a surrogate is not a character, and no
+# database column can hold one (PostgreSQL refuses them). Its own message does not say so.
+_BAD_ESCAPE = (
+    "invalid YAML: the escape {escape} is half of a UTF-16 surrogate pair or past U+10FFFF, "
+    "not a character; write the character itself, or one escape such as \\U0001F600 for "
+    "a character beyond U+FFFF"
+)
+_ESCAPE = re.compile(r"\\(?:u([0-9A-Fa-f]{4})|U([0-9A-Fa-f]{8}))")
+
+
+def _bad_escape(line: str) -> str | None:
+    for match in _ESCAPE.finditer(line):
+        code = int(match.group(1) or match.group(2), 16)
+        if 0xD800 <= code <= 0xDFFF or code > 0x10FFFF:
+            return match.group()
+    return None
 
 
 def _nesting_indicators(text: str) -> int:
     return text.count("[") + text.count("{") + text.count("- ") + text.count("? ")
 
 
-def _check_depth(text: str) -> None:
+def _check_events(text: str) -> None:
+    """Refuse, event by event and before anything is composed, YAML that nests too deep
+    or holds an alias.
+
+    An alias is refused where it is written, before libyaml composes the graph that
+    "billion laughs" documents (aliases of lists of aliases) blow up into when walked;
+    the builder refuses aliases too, but only knows the line of the anchor they repeat.
+    """
     depth = 0
     try:
         for event in yaml.parse(text, Loader=yaml.CSafeLoader):
@@ -331,13 +366,19 @@ def _check_depth(text: str) -> None:
                 depth += 1
                 if depth > MAX_DEPTH:
                     raise DocumentError(
-                        f"the YAML nests more than {MAX_DEPTH} levels deep",
+                        f"the YAML nests more than {MAX_DEPTH} levels deep; flatten it",
                         event.start_mark.line + 2,
                     )
             elif isinstance(event, yaml.CollectionEndEvent):
                 depth -= 1
+            elif isinstance(event, yaml.AliasEvent):
+                raise DocumentError(
+                    f"YAML aliases (*name) are not allowed; write the value out in full "
+                    f"instead of *{event.anchor[:40]}",
+                    event.start_mark.line + 2,
+                )
     except yaml.MarkedYAMLError as error:
-        raise yaml_error(error) from None
+        raise yaml_error(error, text) from None
     except yaml.reader.ReaderError as error:
         raise reader_error(error, text) from None
     except yaml.YAMLError as error:

@@ -10,7 +10,8 @@ from __future__ import annotations
 from .frontmatter import load_front_matter, split_front_matter
 from .mapping import record_hash
 from .records import DocumentError, ParsedDocument, Skipped
-from .validate import build_article, build_plain_article, repair
+from .text import Notes, check_body, clean, leading_lines, repair
+from .validate import build_article, build_plain_article
 
 BOM = "\ufeff"
 
@@ -22,22 +23,38 @@ def parse_document(data: bytes, *, max_bytes: int) -> ParsedDocument | Skipped:
     if not text.strip():
         raise DocumentError("the file is empty: nothing to import")
     front, body = split_front_matter(text)
-    repairs: list[str] = []
+    notes = Notes()
     if front is None:
-        record = build_plain_article(text, repairs)
+        record = build_plain_article(text, notes)
         if not record.title:
             raise DocumentError("the document has no title line; put the title first", 1)
     else:
-        body = repair(body.strip(), "body", repairs)
+        # The closing fence is on the line after the front matter (the opening one is 1), and
+        # the body's text on the first line after it that is not blank.
+        first_line = front.count("\n") + 2 + leading_lines(body)
+        body = repair(body.strip(), "body", notes)
         if "\x00" in body:
             raise DocumentError("the body holds a NUL character once repaired; remove it")
-        record = build_article(load_front_matter(front), body, repairs)
+        body = clean(body, "body", notes)
+        check_body(body, first_line=first_line)
+        record = build_article(load_front_matter(front), body, notes)
         if isinstance(record, Skipped):
             return record
+    try:
+        digest = record_hash(record)
+    except UnicodeEncodeError as error:
+        # A lone UTF-16 surrogate cannot be encoded, and no database column would take it
+        # (PostgreSQL refuses it). Strict UTF-8 decoding and libyaml let none in today; this
+        # keeps one that some later path lets through a message rather than a crash.
+        raise DocumentError(
+            f"the document holds U+{ord(error.object[error.start]):04X}, half of a UTF-16 "
+            "surrogate pair, which is not a character; write the character it stands for"
+        ) from None
     return ParsedDocument(
         record=record,
-        record_hash=record_hash(record),
-        repairs=tuple(repairs),
+        record_hash=digest,
+        repairs=tuple(notes.repaired),
+        cleaned=tuple(notes.cleaned),
     )
 
 
@@ -54,9 +71,16 @@ def decode(data: bytes) -> str:
         text = data.decode("utf-8")
     except UnicodeDecodeError as error:
         line = data[: error.start].count(b"\n") + 1
+        what = ""
+        if (
+            data[error.start] == 0xED
+            and b"\xa0" <= data[error.start + 1 : error.start + 2] <= b"\xbf"
+        ):
+            # ED A0..BF: a UTF-16 surrogate encoded on its own (CESU-8, or a lone half).
+            what = ", the encoding of half of a UTF-16 surrogate pair, which is not a character"
         raise DocumentError(
             f"the file is not valid UTF-8 (byte 0x{data[error.start]:02x} at offset "
-            f"{error.start}); save it as UTF-8",
+            f"{error.start}{what}); save it as UTF-8",
             line,
         ) from None
     if "\x00" in text:

@@ -162,6 +162,9 @@ class Importer:
                 continue
             if result.repairs:
                 report.messages.append(f"{path}: repaired mojibake in {', '.join(result.repairs)}")
+            if result.cleaned:
+                fields = ", ".join(result.cleaned)
+                report.messages.append(f"{path}: removed control characters from {fields}")
             first = self.first_file.setdefault(result.record.key, path)
             if first != path:
                 message = f"skipped: {first} is the same article ({result.record.key})"

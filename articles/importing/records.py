@@ -98,3 +98,4 @@ class ParsedDocument:
     record: ArticleRecord
     record_hash: str  # of the normalised mapping and body: equal hashes, equal articles
     repairs: tuple[str, ...] = ()  # fields whose mojibake was repaired
+    cleaned: tuple[str, ...] = ()  # fields that lost control or bidi-override characters

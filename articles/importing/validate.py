@@ -13,7 +13,6 @@ import re
 from datetime import UTC, date, datetime, time
 from urllib.parse import urlsplit, urlunsplit
 
-import ftfy
 from django.utils.text import slugify
 
 from .frontmatter import LinedDict
@@ -25,6 +24,7 @@ from .records import (
     RelatedRecord,
     Skipped,
 )
+from .text import BIDI, Notes, check_body, clean, leading_lines, repair
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 # An absolute http(s) URL with a host; a space may occur in the path (real feeds have them).
@@ -32,9 +32,6 @@ _HTTP_URL = re.compile(r"https?://[^/?#\\\x00-\x20\x7f]+[^\x00-\x1f\x7f]*\Z", re
 # A site-relative path, as older documents give provider logos. Browsers read a backslash
 # as a slash, so "/\\evil.example" would leave the site just like "//evil.example".
 _SITE_PATH = re.compile(r"/(?![/\\])[^\x00-\x1f\x7f]*\Z")
-# Text mis-decoded from UTF-8 as Latin-1 or Windows-1252 always holds one of the characters
-# that UTF-8 lead bytes become (Â to ô); text without one has nothing for ftfy to repair.
-_MOJIBAKE_LEAD = re.compile("[\u00c2-\u00f4]")
 MAX_URL = 2000
 MAX_TITLE = 500
 MAX_NAME = 200
@@ -84,10 +81,10 @@ RELATED_KEYS = frozenset(
 class Fields:
     """Typed access to one mapping of a document, with errors that name key and line."""
 
-    def __init__(self, data: LinedDict, where: str, repairs: list[str]):
+    def __init__(self, data: LinedDict, where: str, notes: Notes):
         self.data = data
         self.where = where  # "provider", "related[3]": prefixes key names in messages
-        self.repairs = repairs
+        self.notes = notes
 
     def name(self, key: str) -> str:
         return f"{self.where}.{key}" if self.where else key
@@ -98,7 +95,18 @@ class Fields:
     def fail(self, key: str, problem: str):
         raise DocumentError(f"{self.name(key)} {problem}", self.line(key))
 
-    def text(self, key: str, *, limit: int | None = None, required: bool = False) -> str:
+    def text(
+        self,
+        key: str,
+        *,
+        limit: int | None = None,
+        required: bool = False,
+        line: bool = False,
+        verbatim: bool = False,
+    ) -> str:
+        """Text, repaired of mojibake and cleaned of invisible characters (`line`: a one-line
+        field, which loses bidi controls too; `verbatim`: kept as written, for URLs, which are
+        checked instead, and the opaque `secured`)."""
         value = self.data.get(key)
         if value is None or value == "":
             if required:
@@ -106,15 +114,19 @@ class Fields:
             return ""
         if not isinstance(value, str):
             self.fail(key, f"must be text, got {describe(value)}")
-        value = repair(value, self.name(key), self.repairs)
+        value = repair(value, self.name(key), self.notes)
+        if not verbatim and not value.isprintable():  # clean()'s own first test, inline
+            value = clean(value, self.name(key), self.notes, line=line)
+            if required and not value:
+                self.fail(key, "holds only control characters; write it out")
         if limit and len(value) > limit:
-            self.fail(key, f"is {len(value)} characters long; the limit is {limit}")
+            self.fail(key, f"is {len(value):,} characters long; the limit is {limit:,}: shorten it")
         if "\x00" in value:  # checked after the repair, which can decode one
             self.fail(key, "contains a NUL character (\\0); remove it")
         return value
 
     def url(self, key: str, *, relative_ok: bool = False) -> str:
-        value = self.text(key)
+        value = self.text(key, verbatim=True)
         if value:
             check_url(value, relative_ok=relative_ok, fail=lambda p: self.fail(key, p))
         return value
@@ -192,9 +204,13 @@ class Fields:
         for item in value:
             if not isinstance(item, str) or not item.strip():
                 self.fail(key, f"must hold only non-empty names, got {describe(item)}")
-            item = repair(item, self.name(key), self.repairs)
+            item = repair(item, self.name(key), self.notes)
             if "\x00" in item:
                 self.fail(key, "has a name with a NUL character (\\0); remove it")
+            if not item.isprintable():
+                item = clean(item, self.name(key), self.notes, line=True)
+                if not item.strip():
+                    self.fail(key, "has a name of only control characters; write it out")
             if len(item.strip()) > MAX_LABEL:
                 self.fail(key, f"has a name longer than {MAX_LABEL} characters")
             labels[item.strip()] = None
@@ -214,8 +230,8 @@ class Fields:
         return extra
 
 
-def build_article(data: LinedDict, body: str, repairs: list[str]) -> ArticleRecord | Skipped:
-    fields = Fields(data, "", repairs)
+def build_article(data: LinedDict, body: str, notes: Notes) -> ArticleRecord | Skipped:
+    fields = Fields(data, "", notes)
     kind = data.get("type")
     if kind is not None and kind != "article":
         return Skipped(f"type {kind!r} is not an article")
@@ -223,7 +239,7 @@ def build_article(data: LinedDict, body: str, repairs: list[str]) -> ArticleReco
         return Skipped("it has a name but no title, so it is not an article")
     if data.get("title") is None:
         fields.fail("title", "is missing: every article needs a title")
-    title = fields.text("title", limit=MAX_TITLE, required=True).strip()
+    title = fields.text("title", limit=MAX_TITLE, required=True, line=True).strip()
     if not title:
         fields.fail("title", "is blank: every article needs a title")
     web_url = fields.url("webUrl")
@@ -233,8 +249,8 @@ def build_article(data: LinedDict, body: str, repairs: list[str]) -> ArticleReco
         title=title,
         excerpt=fields.text("excerpt"),
         body=body,
-        category=fields.text("category", limit=MAX_WORD),
-        type=fields.text("type", limit=MAX_WORD),
+        category=fields.text("category", limit=MAX_WORD, line=True),
+        type=fields.text("type", limit=MAX_WORD, line=True),
         published_at=fields.moment("publishedDateTime"),
         original_url=original_url,
         web_url=web_url,
@@ -247,32 +263,31 @@ def build_article(data: LinedDict, body: str, repairs: list[str]) -> ArticleReco
         topics=fields.labels("topics"),
         images=build_images(fields, "images"),
         related=tuple(
-            build_related(Fields(item, where, repairs))
-            for where, item in fields.mappings("related")
+            build_related(Fields(item, where, notes)) for where, item in fields.mappings("related")
         ),
-        secured=fields.text("secured"),
+        secured=fields.text("secured", verbatim=True),
         extra=fields.extra(ARTICLE_KEYS),
     )
 
 
-def build_plain_article(text: str, repairs: list[str]) -> ArticleRecord:
+def build_plain_article(text: str, notes: Notes) -> ArticleRecord:
     """A document without front matter: an in-house article, unpublished until an editor says."""
-    text = repair(text, "text", repairs)
+    text = repair(text, "text", notes)
     if "\x00" in text:
         raise DocumentError("the text holds a NUL character once repaired; remove it", 1)
-    lines = text.strip().split("\n")
-    title = lines[0].strip().lstrip("#").strip()
+    text = clean(text, "text", notes)
+    first, _, body = text.strip().partition("\n")
+    title = clean(first, "text", notes, line=True).strip().lstrip("#").strip()
     if len(title) > MAX_TITLE:
         raise DocumentError(
             f"the first line is the title of a document without front matter, and it is "
-            f"{len(title)} characters long; the limit is {MAX_TITLE}",
+            f"{len(title):,} characters long; the limit is {MAX_TITLE}: shorten it",
             1,
         )
-    return ArticleRecord(
-        key=article_key("", "", title),
-        title=title,
-        body="\n".join(lines[1:]).strip(),
-    )
+    title_line = 1 + leading_lines(text)
+    check_body(body.strip(), first_line=title_line + 1 + leading_lines(body))
+    body = body.strip()
+    return ArticleRecord(key=article_key("", "", title), title=title, body=body)
 
 
 def build_provider(parent: Fields, key: str) -> ProviderRecord | None:
@@ -281,12 +296,12 @@ def build_provider(parent: Fields, key: str) -> ProviderRecord | None:
         return None
     if not isinstance(data, LinedDict):
         parent.fail(key, f"must be a mapping with name and domain, got {describe(data)}")
-    fields = Fields(data, parent.name(key), parent.repairs)
-    domain = fields.text("domain", limit=253, required=True).strip().lower()
+    fields = Fields(data, parent.name(key), parent.notes)
+    domain = fields.text("domain", limit=253, required=True, line=True).strip().lower()
     if not domain or any(c.isspace() or c in "/:@?#" for c in domain):
         fields.fail("domain", f"{domain!r} is not a domain name such as example.com")
     return ProviderRecord(
-        name=fields.text("name", limit=MAX_NAME).strip(),
+        name=fields.text("name", limit=MAX_NAME, line=True).strip(),
         domain=domain,
         logos=build_images(fields, "images"),
         extra=fields.extra(PROVIDER_KEYS),
@@ -296,14 +311,14 @@ def build_provider(parent: Fields, key: str) -> ProviderRecord | None:
 def build_images(parent: Fields, key: str) -> tuple[ImageRecord, ...]:
     images = []
     for where, data in parent.mappings(key):
-        fields = Fields(data, where, parent.repairs)
+        fields = Fields(data, where, parent.notes)
         images.append(
             ImageRecord(
                 url=fields.url("url", relative_ok=True)
                 or fields.fail("url", "is missing: every image needs the address of its file"),
                 width=fields.integer("width", minimum=0),
                 height=fields.integer("height", minimum=0),
-                title=fields.text("title", limit=MAX_TITLE),
+                title=fields.text("title", limit=MAX_TITLE, line=True),
                 is_cached=fields.boolean("isCached"),
                 extra=fields.extra(IMAGE_KEYS),
             )
@@ -314,14 +329,14 @@ def build_images(parent: Fields, key: str) -> tuple[ImageRecord, ...]:
 def build_related(fields: Fields) -> RelatedRecord:
     web_url = fields.url("webUrl")
     return RelatedRecord(
-        title=fields.text("title", limit=MAX_TITLE, required=True),
+        title=fields.text("title", limit=MAX_TITLE, required=True, line=True),
         url_key=canonical_url(web_url) if web_url else "",
         excerpt=fields.text("excerpt"),
         published_at=fields.moment("publishedDateTime"),
         web_url=web_url,
         amp_url=fields.url("ampWebUrl"),
         cdn_amp_url=fields.url("cdnAmpWebUrl"),
-        type=fields.text("type", limit=MAX_WORD),
+        type=fields.text("type", limit=MAX_WORD, line=True),
         provider=build_provider(fields, "provider"),
         quality=fields.integer("quality", minimum=0),
         images=build_images(fields, "images"),
@@ -329,20 +344,16 @@ def build_related(fields: Fields) -> RelatedRecord:
     )
 
 
-def repair(text: str, field: str, repairs: list[str]) -> str:
-    """Text with mojibake ("Appenâ€™s") repaired by ftfy; the field is noted if it was."""
-    if text.isascii() or not _MOJIBAKE_LEAD.search(text):
-        return text
-    repaired = ftfy.fix_encoding(text)
-    if repaired != text:
-        repairs.append(field)
-    return repaired
-
-
 def check_url(value: str, *, relative_ok: bool, fail) -> None:
     if len(value) > MAX_URL:
-        fail(f"is {len(value)} characters long; the limit is {MAX_URL}")
+        fail(f"is {len(value):,} characters long; the limit is {MAX_URL:,}: shorten it")
     if _HTTP_URL.match(value) or (relative_ok and _SITE_PATH.match(value)):
+        if not value.isascii() and BIDI.search(value):
+            # Shown as text (the desk, the source link), an override would make the address
+            # read as another; a real one never holds it. Refused rather than removed, as a
+            # URL is the article's key: a changed one would be another article.
+            code = ord(BIDI.search(value).group())
+            fail(f"contains the invisible bidirectional control U+{code:04X}; remove it")
         if "[" in value:  # an IPv6 host: let the standard parser judge it
             try:
                 urlsplit(value)
