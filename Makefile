@@ -38,6 +38,19 @@ test: lint
 bench: install-dev bench-deps
 	$(BIN)/python -m bench
 
+# A consistent copy of the database, taken while the site runs (SQLite's online backup
+# API, or pg_dump for PostgreSQL): var/backups/newsroom-<UTC time>.sqlite3 (or .dump).
+# KEEP=N then deletes all but the N newest.
+.PHONY: backup restore
+backup: install
+	$(MANAGE) backup_db $(if $(KEEP),--keep=$(KEEP))
+
+# Replaces the whole database with a backup; asks first if the database holds data.
+restore:
+	@test -n "$(FILE)" || { echo "usage: make restore FILE=var/backups/newsroom-<time>.sqlite3 (or .dump)" >&2; exit 2; }
+	@$(MAKE) --no-print-directory install
+	$(MANAGE) restore_db "$(FILE)"
+
 # Debian's wrk, the HTTP benchmark's load generator. Needs root, as in CI; without it the
 # HTTP benchmark reports that wrk is missing and the import benchmark still runs.
 bench-deps:

@@ -429,7 +429,7 @@ def test_a_database_failure_ends_the_run_with_a_clear_message(monkeypatch):
     run = run_import(SEEDS)
 
     assert run.failed
-    assert "The database failed during the import: database is locked" in run.error
+    assert "stayed locked by another writer (database is locked)" in run.error
     assert "run the import again" in run.error
 
 

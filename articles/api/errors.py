@@ -2,14 +2,19 @@
 
 `api_exception_handler` is DRF's EXCEPTION_HANDLER; `not_found` and `server_error` are the
 site's handler404/handler500, answering JSON under /api/ and the site's pages elsewhere.
+`server_error` answers a database outage with 503 and Retry-After (newsroom/outage.py).
 """
 
 from __future__ import annotations
+
+import sys
 
 from django.http import JsonResponse
 from django.views import defaults
 from rest_framework import exceptions
 from rest_framework.views import exception_handler
+
+from newsroom import outage
 
 
 def error_body(status_code: int, code: str, detail: str, errors: dict | None = None) -> dict:
@@ -44,6 +49,11 @@ def not_found(request, exception=None):
 
 
 def server_error(request):
+    """500 for the whole site, or 503 when the database is unavailable."""
+    # Django calls handler500 from inside its `except` block, for an exception raised
+    # anywhere in the stack (middleware too), so the exception is still the current one.
+    if outage.is_outage(sys.exception()):
+        return outage.outage_response(request)
     if request.path.startswith("/api/"):
         body = error_body(500, "server_error", "Something went wrong on our side.")
         return JsonResponse(body, status=500)

@@ -80,7 +80,9 @@ class Importer:
         self.progress = progress or (lambda done, total: None)
 
     def run(self, paths: Iterable[str | Path], *, dry_run: bool = False) -> Report:
-        report = Report()
+        # Kept on the importer too, so that a run the database stops can still say what it
+        # had written (whole batches) before it stopped.
+        report = self.report = Report()
         files = find_documents(paths, report)
         jobs = self.jobs or ((os.cpu_count() or 1) if len(files) >= PARALLEL_FROM else 1)
         # The first file of the run to name an article is its file for the run; a later one

@@ -5,6 +5,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import DatabaseError
 
 from articles.importing.pipeline import BATCH_SIZE, ImportAborted, Importer
+from newsroom.outage import explain
 
 
 class Command(BaseCommand):
@@ -69,10 +70,22 @@ class Command(BaseCommand):
         try:
             report = importer.run(paths or [settings.NEWSROOM_SEEDS_DIR], dry_run=dry_run)
         except (DatabaseError, ImportAborted) as error:
-            what = "The database failed" if isinstance(error, DatabaseError) else "It stopped"
+            if show_progress:
+                self.stderr.write("\r\033[K", ending="")
+            for message in importer.report.messages:  # the files of the batches before
+                self.stderr.write(message)
+            # One line, no traceback: what stopped it, where, the fix, and what is in.
+            what = explain(error) if isinstance(error, DatabaseError) else f"{error}."
+            if dry_run:
+                raise CommandError(f"The dry run stopped: {what} Nothing was written.") from error
+            done = importer.report
+            kept = (
+                f"the batches written before it stopped are kept whole ({done.summary()})"
+                if done.counts["created"] or done.counts["updated"]
+                else "nothing was written"
+            )
             raise CommandError(
-                f"{what} during the import: {error}. Batches written before the failure "
-                "are kept whole; run the import again to complete it."
+                f"The import stopped: {what} Then run the import again to complete it: {kept}."
             ) from error
         if show_progress:
             self.stderr.write("\r\033[K", ending="")
