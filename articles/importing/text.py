@@ -85,11 +85,11 @@ def _blank_or_nothing(match: re.Match) -> str:
     return " " if match.group().isspace() else ""
 
 
-# How deep an in-house article's Markdown may nest lists and quotes. Python-Markdown parses
-# each level by recursion (some five frames a level), so a body of "- - - ... x" on one
-# line, or of lists indented level after level, ended in a RecursionError on the article's
-# page and in the API (a 500) from some 100 levels inside a request. Real documents nest a
-# list three or four deep; twenty leaves room and stays far from Python's limit.
+# How deep an in-house article's Markdown may nest lists and quotes. Real documents nest a
+# list three or four deep. Deeper, the renderer stops nesting (its own limit is the same
+# twenty, see templatetags/newsroom.py) and the page would not show what the author wrote,
+# so the document is refused with the line to fix instead. (Python-Markdown, used before,
+# recursed into a RecursionError, a 500 on the article's page, from some 100 levels.)
 MAX_BODY_NESTING = 20
 # What opens a level at the start of a line: indentation (four columns a level, a tab
 # counts four), a quote marker, a list marker followed by a blank.
