@@ -33,7 +33,7 @@ def main() -> int:
 
 def run(workdir: Path) -> int:
     setup_django(workdir / "bench.sqlite3")
-    from . import desk, http, importing
+    from . import desk, http, importing, load
 
     print(f"Newsroom benchmarks ({os.cpu_count()} cores); work folder {workdir}")
     results = importing.run(workdir)
@@ -45,6 +45,7 @@ def run(workdir: Path) -> int:
         results.append(importing.Result("HTTP pages", f"failed: {type(exc).__name__}: {exc}"))
         status = 1
     results += desk.run(workdir)  # the admin changelist over the same 100,000 articles
+    results += load.run(workdir)  # readers, an editor and an import at once, on each backend
     print()
     width = max(len(r.name) for r in results)
     for r in results:

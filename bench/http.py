@@ -114,6 +114,7 @@ class Load:
     requests: int
     non_2xx: int
     socket_errors: dict[str, int]
+    output: str = ""  # wrk's own report, with what a script printed
 
     @property
     def failures(self) -> str:
@@ -278,12 +279,12 @@ def deep_cursor(depth: int) -> str:
     return paginator.encode_cursor(row, reverse=False)
 
 
-def flush_redis() -> str | None:
+def flush_redis(url: str = REDIS_URL) -> str | None:
     """Empty the benchmark's Redis database; the problem when Redis cannot be reached."""
     try:
         import redis
 
-        client = redis.Redis.from_url(REDIS_URL, socket_timeout=3, socket_connect_timeout=3)
+        client = redis.Redis.from_url(url, socket_timeout=3, socket_connect_timeout=3)
         client.flushdb()
         client.close()
     except Exception as exc:
@@ -461,6 +462,7 @@ def parse_wrk(output: str) -> Load:
         )
         if errors
         else {},
+        output=output,
     )
 
 
