@@ -16,7 +16,7 @@ from django.shortcuts import get_object_or_404
 from django.utils.cache import patch_cache_control
 from django.utils.decorators import method_decorator
 from django.views import View
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 from django.views.generic import ListView
 
 from . import article_page, cards
@@ -195,7 +195,7 @@ class SearchView(ArticleListView):
         return super().get_context_data(query=self.query, **kwargs)
 
 
-@require_GET
+@require_safe  # GET, and HEAD for monitors and crawlers that only check
 def healthz(request):
     """200 when the database answers, 503 when it does not (for load balancers)."""
     try:
@@ -206,7 +206,7 @@ def healthz(request):
     return JsonResponse({"status": "ok"})
 
 
-@require_GET
+@require_safe
 def robots_txt(request):
     sitemap = request.build_absolute_uri("/sitemap.xml")
     lines = ["User-agent: *", "Disallow: /admin/", "Disallow: /search/", f"Sitemap: {sitemap}"]

@@ -121,6 +121,8 @@ def test_healthz_and_robots(client):
     robots = client.get("/robots.txt")
     assert robots["Content-Type"] == "text/plain"
     assert b"Sitemap: http://testserver/sitemap.xml" in robots.content
+    # Monitors and crawlers may only ask HEAD.
+    assert client.head("/healthz").status_code == client.head("/robots.txt").status_code == 200
 
 
 def test_404_page_is_the_sites_own(client):
