@@ -1,5 +1,7 @@
 """Shared fixtures: the shipped seeds, the corpus sample, and a way to run the import."""
 
+import os
+import shutil
 from dataclasses import dataclass
 from io import StringIO
 from pathlib import Path
@@ -80,3 +82,61 @@ def keep_the_test_connection():
     yield
     for signal in (signals.request_started, signals.request_finished):
         signal.connect(close_old_connections)
+
+
+# The browser tests' Chromium (test_browser.py, test_browser_csp.py): one Playwright for the
+# whole run, here, because two modules each starting one fail ("Sync API inside the asyncio
+# loop").
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not Path(CHROMIUM).exists():
+        reason = f"no Chromium at {CHROMIUM}: run `make browser-deps` (Debian package chromium)"
+        if os.environ.get("NEWSROOM_REQUIRE_BROWSER"):
+            pytest.fail(reason)
+        pytest.skip(reason)
+    # Playwright's sync API runs an event loop in this thread; the ORM calls the tests make
+    # around it are still synchronous.
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(
+            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
+        )
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page_at(browser):
+    """Open a page at a viewport width; collects console errors and page errors."""
+    contexts = []
+
+    def open_page(width: int):
+        context = browser.new_context(viewport={"width": width, "height": 900})
+        contexts.append(context)
+        page = context.new_page()
+        page.errors = []
+        page.on(
+            "console",
+            lambda message: message.type == "error" and page.errors.append(message.text),
+        )
+        page.on("pageerror", lambda error: page.errors.append(str(error)))
+        return page
+
+    yield open_page
+    for context in contexts:
+        context.close()

@@ -6,10 +6,7 @@ Screenshots are saved under var/screenshots/ for a person to look at.
 """
 
 import importlib
-import os
-import shutil
 from io import StringIO
-from pathlib import Path
 
 import pytest
 from django.core.management import call_command
@@ -19,61 +16,8 @@ from articles.models import ArticleTopic, Image
 from .conftest import PROJECT
 from .factories import ArticleFactory, ProviderFactory, TopicFactory
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 SCREENSHOTS = PROJECT / "var" / "screenshots"
 WIDTHS = {"desktop": 1280, "phone": 390}
-
-
-@pytest.fixture(scope="session")
-def browser():
-    if not Path(CHROMIUM).exists():
-        reason = f"no Chromium at {CHROMIUM}: run `make browser-deps` (Debian package chromium)"
-        if os.environ.get("NEWSROOM_REQUIRE_BROWSER"):
-            pytest.fail(reason)
-        pytest.skip(reason)
-    # Playwright's sync API runs an event loop in this thread; the ORM calls the tests make
-    # around it are still synchronous.
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(
-            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
-        )
-        yield chromium
-        chromium.close()
-
-
-@pytest.fixture
-def page_at(browser):
-    """Open a page at a viewport width; collects console errors and page errors."""
-    contexts = []
-
-    def open_page(width: int):
-        context = browser.new_context(viewport={"width": width, "height": 900})
-        contexts.append(context)
-        page = context.new_page()
-        page.errors = []
-        page.on(
-            "console",
-            lambda message: message.type == "error" and page.errors.append(message.text),
-        )
-        page.on("pageerror", lambda error: page.errors.append(str(error)))
-        return page
-
-    yield open_page
-    for context in contexts:
-        context.close()
 
 
 def screenshot(page, name: str) -> None:

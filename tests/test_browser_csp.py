@@ -11,7 +11,7 @@ import pytest
 from articles.models import Article
 
 from .factories import ArticleFactory
-from .test_browser import browser, page_at, screenshot, site  # noqa: F401  (fixtures)
+from .test_browser import screenshot, site  # noqa: F401  (site: a fixture)
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -27,7 +27,7 @@ document.addEventListener("securitypolicyviolation", (event) => {
 
 
 @pytest.fixture
-def csp_page(page_at):  # noqa: F811  (the fixture imported above)
+def csp_page(page_at):
     """A desktop page that records CSP violations; favicon requests answered empty (the
     admin links none: the browser's own request for one is not a page's error)."""
     page = page_at(1280)
