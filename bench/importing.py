@@ -73,6 +73,7 @@ def run(workdir: Path) -> list[Result]:
     for grouping in (False, True, False, True):
         reset_database()
         runs[grouping].append(timed(lambda g=grouping: import_folder(folders[0], grouping=g)))
+        print(f"  grouping {'on' if grouping else 'off'}: {runs[grouping][-1]:.2f} s", flush=True)
 
     reset_database()
     rates, batch_rates = [], []
