@@ -18,6 +18,8 @@ then the newest (`Article.is_story_lead`, kept by `refresh_leads`).
 
 from __future__ import annotations
 
+import contextlib
+import gc
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -130,10 +132,11 @@ def assign(batch: list[Incoming]) -> Plan:
     for candidate in candidates:
         story = candidate.story_id
         groups.add(("story", story), story if story in pinned_stories else None)
-    for a, b in _pairs(batch, candidates):
-        groups.union(
-            ("new", a.key), ("new", b.key) if isinstance(b, Incoming) else ("story", b.story_id)
-        )
+    with _collector_paused():
+        for a, b in _pairs(batch, candidates):
+            groups.union(
+                ("new", a.key), ("new", b.key) if isinstance(b, Incoming) else ("story", b.story_id)
+            )
 
     members = defaultdict(list)  # root: incoming articles
     stories = defaultdict(set)  # root: existing stories
@@ -163,6 +166,20 @@ def assign(batch: list[Incoming]) -> Plan:
         if len(members[root]) > 1:
             plan.touched.add(story)
     return plan
+
+
+@contextlib.contextmanager
+def _collector_paused():
+    """The garbage collector paused. The pair loop makes tens of thousands of short-lived
+    keys and lists, none in a cycle, and the collections they set off walked the importer's
+    whole heap for nothing: two fifths of the loop's time (measured on 20,000 documents)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def new_stories(count: int) -> list[int]:

@@ -1,5 +1,6 @@
 """Stories: the same news from many providers, grouped (articles/stories.py)."""
 
+import gc
 from datetime import UTC, datetime, timedelta
 from itertools import combinations
 from pathlib import Path
@@ -402,6 +403,32 @@ def test_api_gives_each_article_its_story_and_collapses_stories(client):
     collapsed = client.get("/api/v1/articles/", {"collapse": "story"}).json()["results"]
     assert [item["slug"] for item in collapsed] == [lead.slug]
     assert client.get("/api/v1/articles/", {"collapse": "nonsense"}).status_code == 400
+
+
+def test_grouping_leaves_the_garbage_collector_as_it_found_it(monkeypatch):
+    """The pair loop pauses it (stories._collector_paused), even when a comparison fails."""
+    reports = [
+        matching.report(
+            title=f"LaMDA sentient claims, take {n}",
+            excerpt="",
+            published_at=datetime(2022, 6, 12, tzinfo=UTC),
+            urls=[f"https://x.example/{n}"],
+            image_url="",
+        )
+        for n in range(2)
+    ]
+    batch = [stories.Incoming(str(n), report) for n, report in enumerate(reports)]
+    assert gc.isenabled()
+    assert len(set(stories.assign(batch).story_ids.values())) == 1
+    assert gc.isenabled()
+
+    def fails(a, b):
+        raise RuntimeError("comparison failed")
+
+    monkeypatch.setattr(stories, "same_news", fails)
+    with pytest.raises(RuntimeError):
+        stories.assign(batch)
+    assert gc.isenabled()
 
 
 def test_new_stories_are_made_in_one_statement(django_assert_num_queries):
