@@ -174,7 +174,7 @@ def content(article: dict, title: str, lead_image, logo, preview: bool) -> str:
 
 def other_coverage(column: str | None) -> str:
     """The story's other published articles, by their providers (see stories.py)."""
-    links = coverage_links(column)
+    links = coverage_links(column, slug_urls("articles:article"))
     if not links:
         return ""
     section = '<section class="coverage" aria-label="Other coverage">'

@@ -119,10 +119,11 @@ def source_link(row: dict, provider_url: Callable[[str], str]) -> Link | None:
     return Link(name, provider_url(row["provider__slug"]))
 
 
-def coverage_links(column: str | None) -> list[Link]:
+def coverage_links(column: str | None, article_url) -> list[Link]:
     """The story's other published articles (an `other_coverage` column, see stories.py),
-    as links named by their providers."""
-    article_url = slug_urls("articles:article")
+    as links named by their providers; `article_url` makes an article's URL of its slug."""
+    if not column:
+        return []
     return [
         Link(other.provider or "another source", article_url(other.slug))
         for other in coverage(column)
@@ -148,7 +149,7 @@ def cards(rows: list[dict]) -> list[Card]:
             source=source_link(row, provider_url),
             lead_image=lead_images.get(row["id"]),
             topic_links=topics.get(row["id"], []),
-            also=coverage_links(row["other_coverage"]),
+            also=coverage_links(row["other_coverage"], article_url),
         )
         for row in rows
     ]

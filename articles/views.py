@@ -19,6 +19,8 @@ from django.views import View
 from django.views.decorators.http import require_safe
 from django.views.generic import ListView
 
+from newsroom import outage
+
 from . import article_page, cards
 from .cache import cached_page
 from .frame import page
@@ -202,7 +204,7 @@ def healthz(request):
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
     except DatabaseError:
-        return JsonResponse({"status": "unavailable", "database": "down"}, status=503)
+        return outage.outage_response(request)  # the same 503 a failure elsewhere gets
     return JsonResponse({"status": "ok"})
 
 

@@ -19,7 +19,7 @@ from ..editorial import decide
 from ..models import Article, EditorialChange, Provider, Topic, with_published_counts
 from ..queries import article_row, article_rows
 from .access import EditorsMayPatch
-from .filters import ArticleFilter, ArticleFilterBackend
+from .filters import ArticleFilter, ArticleFilterBackend, asks_for_filters
 from .pagination import ByNamePagination, FirstPages, KeysetPagination
 from .serializers import (
     ArticleSerializer,
@@ -110,7 +110,7 @@ class ArticleViewSet(
         # Without a parameter ArticleFilterBackend would filter on, a first page comes from
         # queries prepared once per process.
         first_pages = None
-        if not self.request.query_params.keys() & ArticleFilter.base_filters.keys():
+        if not asks_for_filters(self.request):
             first_pages = FIRST_PAGES[not sees_unpublished(self.request.user)]
         return self.paginator.paginate_queryset(queryset, self.request, self, first_pages)
 
