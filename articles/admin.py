@@ -329,12 +329,12 @@ class ArticleAdmin(admin.ModelAdmin):
     @admin.action(description="Merge selected articles into one story", permissions=["change"])
     def merge_stories(self, request, queryset):
         story = merge(queryset, user=request.user, via=Via.ADMIN_ACTION)
-        count = Article.objects.filter(story=story).count()
-        url = reverse("admin:articles_article_changelist") + f"?story__id__exact={story.pk}"
+        count = Article.objects.filter(story_id=story).count()
+        url = reverse("admin:articles_article_changelist") + f"?story__id__exact={story}"
         self.message_user(
             request,
             format_html(
-                'Merged into <a href="{}">story {}</a>, now {} articles.', url, story.pk, count
+                'Merged into <a href="{}">story {}</a>, now {} articles.', url, story, count
             ),
             messages.SUCCESS,
         )

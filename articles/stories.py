@@ -339,35 +339,40 @@ def coverage(column: str | None) -> list[Coverage]:
 
 
 @transaction.atomic
-def merge(articles: QuerySet[Article], *, user, via, reason: str = "") -> Story:
+def merge(articles: QuerySet[Article], *, user, via, reason: str = "") -> int:
     """Put `articles` into one story: the one most of them are in already (else a new one),
-    pinned. Returns the story."""
+    pinned. Returns the story's id."""
     rows = _locked(articles)
     counts = defaultdict(int)
     for article in rows:
         if article.story_id:
             counts[article.story_id] += 1
     if counts:
-        story = Story.objects.get(pk=min(counts, key=lambda pk: (-counts[pk], pk)))
+        story = min(counts, key=lambda pk: (-counts[pk], pk))
     else:
-        story = Story.objects.create()
-    _move(rows, {article.pk: story for article in rows}, user=user, via=via, reason=reason)
+        [story] = new_stories(1)
+    _move(rows, dict.fromkeys((article.pk for article in rows), story), user, via, reason)
     return story
 
 
 @transaction.atomic
-def split(articles: QuerySet[Article], *, user, via, reason: str = "") -> list[Story]:
+def split(articles: QuerySet[Article], *, user, via, reason: str = "") -> list[int]:
     """Take each of `articles` out of its story into a story of its own, pinned (and pin
-    the story it left, so grouping does not put them back together). Returns the stories."""
+    the story it left, so grouping does not put them back together). Returns the stories'
+    ids."""
     rows = _locked(articles)
     sizes = _sizes(rows)
-    targets = {}
+    targets, leaving = {}, []
     for article in rows:
-        alone = article.story_id and sizes.get(article.story_id) == 1
-        targets[article.pk] = article.story if alone else Story.objects.create()
-        if article.story_id and not alone:
-            sizes[article.story_id] -= 1
-    _move(rows, targets, user=user, via=via, reason=reason)
+        if article.story_id and sizes.get(article.story_id) == 1:
+            targets[article.pk] = article.story_id  # alone in it already: it stays
+        else:
+            leaving.append(article.pk)
+            if article.story_id:
+                sizes[article.story_id] -= 1
+    # New stories in one statement: a split of a whole list page is one INSERT, not 100.
+    targets.update(zip(leaving, new_stories(len(leaving)), strict=True))
+    _move(rows, targets, user, via, reason)
     return list(targets.values())
 
 
@@ -382,28 +387,27 @@ def _sizes(rows: list[Article]) -> dict[int, int]:
 
 
 def _locked(articles: QuerySet[Article]) -> list[Article]:
-    return list(
-        editorial.locked(articles).select_related("story").only("pk", "editor_fields", "story")
-    )
+    return list(editorial.locked(articles).only("pk", "editor_fields", "story_id"))
 
 
-def _move(rows: list[Article], targets: dict[int, Story], *, user, via, reason: str) -> None:
-    """Move each article to its target story and pin both; record each move (and each
-    first confirmation of where an article is, as `editorial.decide` does)."""
+def _move(rows: list[Article], targets: dict[int, int], user, via, reason: str) -> None:
+    """Move each article to its target story (article id: story id) and pin both; record
+    each move (and each first confirmation of where an article is, as `editorial.decide`
+    does)."""
     now = timezone.now()
     changes, moved, touched = [], [], set()
     Story.objects.filter(
-        pk__in={s.pk for s in targets.values()} | {a.story_id for a in rows if a.story_id}
+        pk__in={*targets.values()} | {a.story_id for a in rows if a.story_id}
     ).update(pinned=True)
     for article in rows:
         story = targets[article.pk]
-        if article.story_id == story.pk and STORY in article.editor_fields:
+        if article.story_id == story and STORY in article.editor_fields:
             continue
         changes.append(
-            editorial.record(article.pk, STORY, article.story_id, story.pk, user, via, reason, now)
+            editorial.record(article.pk, STORY, article.story_id, story, user, via, reason, now)
         )
-        touched |= {article.story_id, story.pk}
-        article.story = story
+        touched |= {article.story_id, story}
+        article.story_id = story
         article.editor_fields = sorted({*article.editor_fields, STORY})
         article.updated_at = now
         moved.append(article)

@@ -275,6 +275,9 @@ def test_the_lead_is_the_best_published_article_then_the_newest():
 
 # Editors decide
 
+# A split's queries, whatever its size: new stories are one INSERT, not one per article.
+SPLIT_QUERIES = 10
+
 
 def test_merge_and_split_are_recorded_and_survive_reimport_and_rebuild(tmp_path):
     import_paths(SEEDS)
@@ -296,6 +299,20 @@ def test_merge_and_split_are_recorded_and_survive_reimport_and_rebuild(tmp_path)
     call_command("group_stories", verbosity=0)  # and everything is regrouped
     assert len({a.story_id for a in theme}) == 1
     assert len({a.story_id for a in wired}) == 2
+
+
+@pytest.mark.parametrize("count", [2, 10])
+def test_a_split_costs_the_same_queries_for_few_articles_or_many(count, django_assert_num_queries):
+    story = Story.objects.create()
+    stays, *leaving = ArticleFactory.create_batch(count + 1, story=story)
+    editor = EditorFactory()
+    chosen = Article.objects.filter(pk__in=[a.pk for a in leaving])
+    with django_assert_num_queries(SPLIT_QUERIES):
+        made = stories.split(chosen, user=editor, via=EditorialChange.Via.ADMIN_ACTION)
+    assert len(set(made)) == count and story.pk not in made
+    assert {a.story_id for a in chosen} == set(made)
+    stays.refresh_from_db()
+    assert stays.story_id == story.pk
 
 
 # Readers
