@@ -90,40 +90,47 @@ class QualityBandFilter(admin.SimpleListFilter):
         return queryset
 
 
-class EditorDecisionFilter(admin.SimpleListFilter):
+class YesNoFilter(admin.SimpleListFilter):
+    """A filter of two choices: the articles that meet `condition()`, or those that do not."""
+
+    labels = ("Yes", "No")
+
+    def condition(self) -> Q | Exists:
+        raise NotImplementedError
+
+    def lookups(self, request, model_admin):
+        return [("yes", self.labels[0]), ("no", self.labels[1])]
+
+    def queryset(self, request, queryset):
+        if self.value() == "yes":
+            return queryset.filter(self.condition())
+        if self.value() == "no":
+            return queryset.exclude(self.condition())
+        return queryset
+
+
+class EditorDecisionFilter(YesNoFilter):
     """Articles whose published state or quality an editor has set (imports leave them)."""
 
     title = "editor's decision"
     parameter_name = "decided"
+    labels = ("Set by an editor", "As the feed gave it")
 
-    def lookups(self, request, model_admin):
-        return [("yes", "Set by an editor"), ("no", "As the feed gave it")]
-
-    def queryset(self, request, queryset):
-        undecided = Q(editor_fields=[])
-        if self.value() == "yes":
-            return queryset.exclude(undecided)
-        if self.value() == "no":
-            return queryset.filter(undecided)
-        return queryset
+    def condition(self):
+        # editor_fields is kept sorted; an article an editor only moved between stories
+        # (["story"]) still has the feed's published state and quality.
+        return ~Q(editor_fields=[]) & ~Q(editor_fields=[Article.EditorialField.STORY])
 
 
-class OtherCoverageFilter(admin.SimpleListFilter):
+class OtherCoverageFilter(YesNoFilter):
     """Articles whose story other articles report too (see articles/stories.py)."""
 
     title = "other coverage"
     parameter_name = "covered"
+    labels = ("Has other coverage", "Only this article")
 
-    def lookups(self, request, model_admin):
-        return [("yes", "Has other coverage"), ("no", "Only this article")]
-
-    def queryset(self, request, queryset):
-        others = Exists(Article.objects.filter(story=OuterRef("story")).exclude(pk=OuterRef("pk")))
-        if self.value() == "yes":
-            return queryset.filter(others)
-        if self.value() == "no":
-            return queryset.exclude(others)
-        return queryset
+    def condition(self):
+        return Exists(Article.objects.filter(story=OuterRef("story")).exclude(pk=OuterRef("pk")))
 
 
 class TypeFilter(admin.SimpleListFilter):

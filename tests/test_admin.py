@@ -208,6 +208,7 @@ def test_a_feed_score_above_the_range_does_not_block_publishing_the_row(desk):
         ("quality_band=none", {"held"}),
         ("quality_band=feed-high", {"feed"}),
         ("decided=yes", {"decided"}),
+        ("decided=no", {"good", "held", "feed", "moved"}),  # a story move is no decision
         ("type=video", {"feed"}),
         ("q=Acme", {"good"}),
         ("q=walrus", {"decided"}),
@@ -219,6 +220,7 @@ def test_changelist_filters_and_search(desk, query, expected):
     ArticleFactory(title="held", quality=None, is_published=False)
     ArticleFactory(title="feed", quality=1200, type="video")
     ArticleFactory(title="decided", excerpt="A walrus story", editor_fields=["quality"])
+    ArticleFactory(title="moved", quality=100, editor_fields=["story"])
     response = desk.get(f"{CHANGELIST}?{query}")
     assert response.status_code == 200
     assert {a.title for a in response.context["cl"].result_list} == expected
