@@ -19,9 +19,8 @@ from django.views import View
 from django.views.decorators.http import require_safe
 from django.views.generic import ListView
 
-from newsroom import outage
-
 from . import article_page, cards
+from .api.errors import unavailable
 from .cache import cached_page
 from .frame import page
 from .models import Article, Provider, Topic, with_published_counts
@@ -204,7 +203,7 @@ def healthz(request):
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
     except DatabaseError:
-        return outage.outage_response(request)  # the same 503 a failure elsewhere gets
+        return unavailable(request)  # the same 503 a failure elsewhere gets
     return JsonResponse({"status": "ok"})
 
 

@@ -4,7 +4,7 @@ A database that cannot be reached (a PostgreSQL server down, restarting or refus
 connections; a SQLite file that cannot be opened or stays locked past the busy timeout) is
 an outage, not a bug in the page: readers, API clients and load balancers are told 503
 Service Unavailable with a Retry-After, never a traceback. `articles.api.errors.server_error`
-(the site's handler500) answers with `outage_response` when the exception it is handling is
+(the site's handler500) answers with its `unavailable` when the exception it is handling is
 one (`is_outage`), so this covers errors raised anywhere in the stack, the page cache's
 middleware included, not only in views.
 
@@ -17,14 +17,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from django.db import DEFAULT_DB_ALIAS, InterfaceError, OperationalError, connections
-from django.http import HttpResponse, JsonResponse
-from django.template import loader
 
 # Seconds a client is asked to wait: a server restart or a failover takes about this long.
 RETRY_AFTER = 30
-# Answered as JSON, as their views answer: API clients and load balancers read them.
-JSON_PATHS = ("/api/",)
-HEALTH_CHECK = "/healthz"
 
 # SQLite's extended error names (Python 3.11's sqlite3 exceptions carry them) and
 # PostgreSQL's SQLSTATEs, for the failures an operator fixes in different ways.
@@ -44,32 +39,6 @@ def is_outage(error: BaseException | None) -> bool:
     (InternalError) is a bug or a misconfiguration: those stay 500.
     """
     return isinstance(error, OperationalError | InterfaceError)
-
-
-def outage_response(request) -> HttpResponse:
-    """503 with Retry-After: JSON on the API and /healthz, the error page elsewhere."""
-    if request.path == HEALTH_CHECK:
-        # What the health check's own view answers when its query fails; it is not reached
-        # when the failure comes first from the page cache's lookup (a database table
-        # without Redis).
-        response = JsonResponse({"status": "unavailable", "database": "down"}, status=503)
-    elif request.path.startswith(JSON_PATHS):
-        response = JsonResponse(
-            {
-                "status": 503,
-                "code": "service_unavailable",
-                "detail": "The database is unavailable; try again shortly.",
-                "errors": {},
-            },
-            status=503,
-        )
-    else:
-        # The 500 page says "try again in a moment", which is the advice here too. It is
-        # rendered without a request context: nothing on it may need the database.
-        response = HttpResponse(loader.get_template("500.html").render(), status=503)
-    response["Retry-After"] = str(RETRY_AFTER)
-    response["Cache-Control"] = "no-store"  # no proxy may keep the outage past its end
-    return response
 
 
 def describe_database(alias: str = DEFAULT_DB_ALIAS) -> str:

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import sys
 
-from django.http import JsonResponse
+from django.http import HttpResponse, JsonResponse
+from django.template import loader
 from django.views import defaults
 from rest_framework import exceptions
 from rest_framework.views import exception_handler
@@ -53,8 +54,25 @@ def server_error(request):
     # Django calls handler500 from inside its `except` block, for an exception raised
     # anywhere in the stack (middleware too), so the exception is still the current one.
     if outage.is_outage(sys.exception()):
-        return outage.outage_response(request)
+        return unavailable(request)
     if request.path.startswith("/api/"):
         body = error_body(500, "server_error", "Something went wrong on our side.")
         return JsonResponse(body, status=500)
     return defaults.server_error(request)
+
+
+def unavailable(request):
+    """503 with Retry-After while the database is away (newsroom/outage.py): JSON on the API
+    and /healthz, the error page elsewhere."""
+    if request.path == "/healthz":
+        response = JsonResponse({"status": "unavailable", "database": "down"}, status=503)
+    elif request.path.startswith("/api/"):
+        detail = "The database is unavailable; try again shortly."
+        response = JsonResponse(error_body(503, "service_unavailable", detail), status=503)
+    else:
+        # The 500 page says "try again in a moment", which is the advice here too. It is
+        # rendered without a request context: nothing on it may need the database.
+        response = HttpResponse(loader.get_template("500.html").render(), status=503)
+    response["Retry-After"] = str(outage.RETRY_AFTER)
+    response["Cache-Control"] = "no-store"  # no proxy may keep the outage past its end
+    return response
