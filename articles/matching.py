@@ -245,6 +245,11 @@ class Report:
         return self._text
 
 
+# An article's URLs as report() takes them, canonical first: the import and a rebuild must
+# give them in one order, or stored keys (Article.story_url) stop matching.
+URL_FIELDS = ("web_url", "original_url", "amp_url", "cdn_amp_url")
+
+
 def report(
     *, title: str, excerpt: str, published_at: datetime | None, urls: list[str], image_url: str
 ) -> Report:

@@ -44,7 +44,7 @@ from django.utils import timezone
 from . import editorial  # a module import: editorial uses refresh_leads() too
 from .bulk import insert_rows
 from .cache import content_changed
-from .matching import WINDOW, Report, blocking_keys, report, same_news
+from .matching import URL_FIELDS, WINDOW, Report, blocking_keys, report, same_news
 from .models import Article, EditorialChange, Image, Story
 
 STORY = Article.EditorialField.STORY.value
@@ -449,7 +449,7 @@ def rebuild(*, batch_size: int = 2000, progress=None) -> dict[str, int]:
                 .annotate(lead_image=lead_image)
                 .values_list(
                     "pk", "source_key", "title", "excerpt", "published_at", "story_id",
-                    "lead_image", "web_url", "original_url", "amp_url", "cdn_amp_url",
+                    "lead_image", *URL_FIELDS,
                 )
             )  # fmt: skip
             batch, articles = [], []

@@ -255,6 +255,17 @@ def test_import_without_grouping_then_group_stories(tmp_path):
     assert not Article.objects.filter(story__isnull=True).exists()
 
 
+def test_a_rebuild_keeps_the_keys_the_import_stored():
+    """Imported articles and regrouped ones are compared by story_url and story_image: both
+    paths must make the same keys, or they stop finding each other."""
+    import_paths(SEEDS)
+    keys = lambda: set(Article.objects.values_list("pk", "story_url", "story_image"))  # noqa: E731
+    imported = keys()
+    assert any(url for _, url, _ in imported) and any(image for *_, image in imported)
+    call_command("group_stories", verbosity=0)
+    assert keys() == imported
+
+
 # Leads
 
 

@@ -20,7 +20,7 @@ from pathlib import Path
 
 from django.db import transaction
 
-from ..matching import report
+from ..matching import URL_FIELDS, report
 from ..models import Article
 from .load import CREATED, FAILED, SKIPPED, UNCHANGED, UPDATED, Document, Loader, Outcome
 from .parse import parse_document, too_large
@@ -197,7 +197,7 @@ def parse_job(job: tuple[str, str, bytes, int, bool]) -> tuple[str, str, object,
         title=record.title,
         excerpt=record.excerpt,
         published_at=record.published_at,
-        urls=[record.web_url, record.original_url, record.amp_url, record.cdn_amp_url],
+        urls=[getattr(record, name) for name in URL_FIELDS],
         image_url=record.images[0].url if record.images else "",
     )
     return path, digest, parsed, found
