@@ -252,7 +252,7 @@ class Article(models.Model):
 
 
 # The editorial fields that are values of the article itself, set by `editorial.decide`; an
-# article's story is decided by moving the article (`stories.move`).
+# article's story is decided by moving the article (`stories.merge`, `stories.split`).
 VALUE_FIELDS = (Article.EditorialField.IS_PUBLISHED.value, Article.EditorialField.QUALITY.value)
 
 

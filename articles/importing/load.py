@@ -92,8 +92,7 @@ class Outcome:
 class Loader:
     """Loads batches; remembers provider and topic ids across batches of one run."""
 
-    def __init__(self, *, grouping: bool = True):
-        self.grouping = grouping  # assign stories (articles/stories.py) as articles arrive
+    def __init__(self):
         self.provider_ids: dict[str, int] = {}
         self.topic_ids: dict[str, int] = {}
         self.providers_with_logos: set[int] = set()
@@ -199,14 +198,14 @@ class Loader:
         return outcomes
 
     def _stories(self, to_create: list[Document], to_update: list[tuple]) -> stories.Plan:
-        """The story of each new or changed article (by source key)."""
-        if not self.grouping:
-            return stories.Plan({})
+        """The story of each new or changed article (by source key), for the documents that
+        come with a Report (all of them, unless the import runs without grouping)."""
         return stories.assign(
-            [stories.Incoming(d.parsed.record.key, d.report) for d in to_create]
+            [stories.Incoming(d.parsed.record.key, d.report) for d in to_create if d.report]
             + [
                 stories.Incoming(d.parsed.record.key, d.report, row["story_id"], row["id"])
                 for d, row in to_update
+                if d.report
             ]
         )
 

@@ -102,7 +102,7 @@ class Importer:
 
     def _import(self, files: list[Path], report: Report, parse) -> None:
         """Read and parse one chunk while the chunk before it is written."""
-        loader = Loader(grouping=self.grouping)
+        loader = Loader()
         pending, done = None, 0
         for start in range(0, len(files), self.batch_size):
             chunk = files[start : start + self.batch_size]
