@@ -111,29 +111,17 @@ class _Builder:
     Leaner than PyYAML's SafeConstructor (no generators, no state machine), and stricter:
     duplicate keys, aliases and tags other than YAML's core types are errors.
 
-    An alias is the same node met a second time. The format never uses them, and they are
-    how "billion laughs" documents blow up, so they are refused. Only a document with an
-    anchor (`&name`) can hold one; the others are built without keeping track.
+    Aliases never reach it: load_front_matter refuses them, event by event, in any
+    document with an anchor (`&name`), the only kind that can hold one.
     """
 
-    def __init__(self, line_offset: int, *, may_alias: bool):
+    def __init__(self, line_offset: int):
         self.line_offset = line_offset
-        self.seen: set[int] | None = set() if may_alias else None
 
     def line_of(self, node) -> int:
         return node.start_mark.line + 1 + self.line_offset
 
-    def check_alias(self, node) -> None:
-        if id(node) in self.seen:
-            raise DocumentError(
-                "YAML aliases (*name) are not allowed; write the value out in full",
-                self.line_of(node),
-            )
-        self.seen.add(id(node))
-
     def build(self, node, depth: int = 0):
-        if self.seen is not None:
-            self.check_alias(node)
         kind = node.__class__
         if kind is ScalarNode:
             return node.value if node.tag == STR_TAG else self.scalar(node)
@@ -174,9 +162,8 @@ class _Builder:
         mapping = LinedDict()
         mapping.node = node
         mapping.line_offset = self.line_offset
-        tracking = self.seen is not None
         for key_node, value_node in node.value:
-            if key_node.tag == STR_TAG and not tracking:
+            if key_node.tag == STR_TAG:
                 key = key_node.value  # the usual case, without a call
             elif key_node.tag == MERGE_TAG:
                 raise DocumentError(
@@ -194,8 +181,6 @@ class _Builder:
                     self.line_of(key_node),
                 )
             if value_node.__class__ is ScalarNode:
-                if tracking:
-                    self.check_alias(value_node)
                 # A plain scalar that YAML would type (yes, 2021, null) keeps its text where
                 # the key holds text.
                 if value_node.tag == STR_TAG or key in TEXT_KEYS:
@@ -203,8 +188,6 @@ class _Builder:
                 else:
                     mapping[key] = self.scalar(value_node)
             elif key in TEXT_LIST_KEYS and value_node.__class__ is SequenceNode:
-                if tracking:
-                    self.check_alias(value_node)
                 mapping[key] = [self.text_item(item, depth + 2) for item in value_node.value]
             else:
                 mapping[key] = self.build(value_node, depth + 1)
@@ -213,15 +196,13 @@ class _Builder:
     def text_item(self, node, depth: int):
         if node.__class__ is not ScalarNode:
             return self.build(node, depth)
-        if self.seen is not None:
-            self.check_alias(node)
         return node.value
 
 
 def _key_line(node: MappingNode, key, line_offset: int) -> int | None:
     """The file line of `key` in a mapping, typed keys (yes, null, 2021) included; for error
     messages only, so it builds the keys again rather than keep their lines for every map."""
-    builder = _Builder(line_offset, may_alias=True)
+    builder = _Builder(line_offset)
     for key_node, _ in node.value:
         if isinstance(key_node, ScalarNode):
             value = key_node.value if key_node.tag == STR_TAG else builder.scalar(key_node)
@@ -280,8 +261,8 @@ def _next_fence(rest: str, position: int) -> int | None:
 
 def load_front_matter(front: str) -> LinedDict:
     """Parse the YAML of a front-matter block that starts on line 2 of its file."""
-    may_alias = _ANCHOR.search(front) is not None
-    if may_alias or _nesting_indicators(front) > NESTING_SUSPECT:
+    # Only a document with an anchor can hold an alias; checking events costs a parse.
+    if _ANCHOR.search(front) or _nesting_indicators(front) > NESTING_SUSPECT:
         _check_events(front)
     loader = _Composer(front)
     try:
@@ -294,7 +275,7 @@ def load_front_matter(front: str) -> LinedDict:
         raise DocumentError(f"invalid YAML: {str(error).splitlines()[0]}", 1) from None
     finally:
         loader.dispose()
-    builder = _Builder(line_offset=1, may_alias=may_alias)
+    builder = _Builder(line_offset=1)
     data = None if node is None else builder.build(node)
     if not isinstance(data, LinedDict):
         kind = "nothing" if data is None else f"a {_yaml_kind(data)}"
@@ -356,8 +337,7 @@ def _check_events(text: str) -> None:
     or holds an alias.
 
     An alias is refused where it is written, before libyaml composes the graph that
-    "billion laughs" documents (aliases of lists of aliases) blow up into when walked;
-    the builder refuses aliases too, but only knows the line of the anchor they repeat.
+    "billion laughs" documents (aliases of lists of aliases) blow up into when walked.
     """
     depth = 0
     try:
