@@ -70,10 +70,7 @@ class Command(BaseCommand):
         try:
             report = importer.run(paths or [settings.NEWSROOM_SEEDS_DIR], dry_run=dry_run)
         except (DatabaseError, ImportAborted) as error:
-            if show_progress:
-                self.stderr.write("\r\033[K", ending="")
-            for message in importer.report.messages:  # the files of the batches before
-                self.stderr.write(message)
+            self.end_progress(importer.report, show_progress)  # the batches before it
             # One line, no traceback: what stopped it, where, the fix, and what is in.
             what = explain(error) if isinstance(error, DatabaseError) else f"{error}."
             if dry_run:
@@ -87,10 +84,7 @@ class Command(BaseCommand):
             raise CommandError(
                 f"The import stopped: {what} Then run the import again to complete it: {kept}."
             ) from error
-        if show_progress:
-            self.stderr.write("\r\033[K", ending="")
-        for message in report.messages:
-            self.stderr.write(message)
+        self.end_progress(report, show_progress)
         summary = ("Dry run, nothing written: " if dry_run else "Imported: ") + report.summary()
         if report.failed:
             raise CommandError(
@@ -98,6 +92,13 @@ class Command(BaseCommand):
                 "and run the import again (the others are in)."
             )
         self.stdout.write(self.style.SUCCESS(summary))
+
+    def end_progress(self, report, show_progress: bool) -> None:
+        """Clear the progress line, then say what the files needed (repairs, skips)."""
+        if show_progress:
+            self.stderr.write("\r\033[K", ending="")
+        for message in report.messages:
+            self.stderr.write(message)
 
     def show_progress(self, done: int, total: int) -> None:
         self.stderr.write(f"\rimporting: {done}/{total} files", ending="")
